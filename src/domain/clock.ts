@@ -10,3 +10,32 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
+
+/** A clock that moves only when told to: for tests and simulations. */
+export class ManualClock implements Clock {
+  private timers: { at: number; resolve: () => void }[] = [];
+
+  constructor(private current = Date.parse('2026-01-01T00:00:00Z')) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timers.push({ at: this.current + Math.max(0, ms), resolve });
+      this.timers.sort((a, b) => a.at - b.at);
+    });
+  }
+
+  /** Moves time forward, waking every sleeper that is due, in order. */
+  advance(ms: number): void {
+    const target = this.current + ms;
+    while (this.timers.length && this.timers[0]!.at <= target) {
+      const t = this.timers.shift()!;
+      this.current = t.at;
+      t.resolve();
+    }
+    this.current = target;
+  }
+}

@@ -1,0 +1,54 @@
+// A fake cloud plus clients authenticated against it, for client and service tests.
+import type { Credentials, PasswordAuth } from '../../src/config/clouds.ts';
+import type { Clock } from '../../src/domain/clock.ts';
+import { startFakeCloud, type FakeCloud, type FakeCloudOptions } from '../../src/fakes/cloud.ts';
+import { memoryLogger, type MemoryTransport } from '../../src/log.ts';
+import { createClients, type OpenStackClients } from '../../src/openstack/index.ts';
+
+export interface CloudFixture {
+  cloud: FakeCloud;
+  creds: Credentials;
+  clients: OpenStackClients;
+  memory: MemoryTransport;
+  /** New clients (own session) for other credentials against the same cloud. */
+  clientsFor(creds: Partial<Credentials> & { auth: Credentials['auth'] }, opts?: { timeoutMs?: number }): OpenStackClients;
+  close(): Promise<void>;
+}
+
+/** The vmha service user seeded in the fake Keystone (admin on project "service"). */
+export function vmhaAuth(overrides: Partial<PasswordAuth> = {}): PasswordAuth {
+  return {
+    type: 'password',
+    username: 'vmha',
+    password: 'vmha-secret',
+    userDomainName: 'Default',
+    projectName: 'service',
+    projectDomainName: 'Default',
+    ...overrides,
+  };
+}
+
+export async function withFakeCloud(
+  opts: FakeCloudOptions & { clientClock?: Clock; timeoutMs?: number } = {},
+): Promise<CloudFixture> {
+  const cloud = await startFakeCloud(opts);
+  const { logger, memory } = memoryLogger();
+  const creds: Credentials = {
+    source: 'test fixture',
+    authUrl: cloud.authUrl,
+    auth: vmhaAuth(),
+    interface: 'public',
+    region: cloud.region,
+    verify: true,
+  };
+  const make = (c: Credentials, timeoutMs?: number): OpenStackClients =>
+    createClients(c, { logger, clock: opts.clientClock, timeoutMs: timeoutMs ?? opts.timeoutMs ?? 5000 });
+  return {
+    cloud,
+    creds,
+    clients: make(creds),
+    memory,
+    clientsFor: (c, o) => make({ ...creds, ...c }, o?.timeoutMs),
+    close: () => cloud.close(),
+  };
+}
