@@ -208,6 +208,12 @@ export class Journal {
     return rows.map((r) => ({ seq: r.seq, incidentId: r.incident_id, at: r.at, type: r.type, data: JSON.parse(r.data) }));
   }
 
+  /** When the latest delivery for an alarm arrived (webhook or reconciler); undefined if never. */
+  lastDeliveryAt(alarmId: string): number | undefined {
+    const row = this.db.prepare('SELECT MAX(received_at) AS at FROM deliveries WHERE alarm_id = ?').get(alarmId) as { at: number | null };
+    return row.at ?? undefined;
+  }
+
   getSetting<T>(key: string): T | undefined {
     const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;

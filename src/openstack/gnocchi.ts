@@ -21,6 +21,13 @@ export interface ArchivePolicy {
   definition: { granularity: string | number; points?: number; timespan?: string | number }[];
 }
 
+/** Maps metric names (fnmatch pattern) to the archive policy new metrics get. */
+export interface ArchivePolicyRule {
+  name: string;
+  metric_pattern: string;
+  archive_policy_name: string;
+}
+
 export class GnocchiClient {
   constructor(private readonly session: KeystoneSession) {}
 
@@ -46,5 +53,15 @@ export class GnocchiClient {
 
   async createArchivePolicy(policy: ArchivePolicy): Promise<ArchivePolicy> {
     return this.call('POST', '/v1/archive_policy', policy);
+  }
+
+  /** Archive-policy rules in Gnocchi's order (metric_pattern descending); the first match wins. */
+  async listArchivePolicyRules(): Promise<ArchivePolicyRule[]> {
+    return this.call('GET', '/v1/archive_policy_rule');
+  }
+
+  /** 201 with the rule; 409 (Conflict) if the name exists. Admin only. */
+  async createArchivePolicyRule(rule: ArchivePolicyRule): Promise<ArchivePolicyRule> {
+    return this.call('POST', '/v1/archive_policy_rule', rule, { rule: rule.name });
   }
 }

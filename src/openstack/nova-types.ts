@@ -116,3 +116,14 @@ export function toMigration(raw: Raw): Migration {
     updatedAt: (raw.updated_at as string | null | undefined) ?? null,
   };
 }
+
+/** One entry of GET /servers/{id}/os-instance-actions: what Nova recorded being asked. */
+export interface InstanceAction {
+  action: string;
+  requestId: string;
+  startTime: string;
+}
+
+export function toInstanceAction(raw: Raw): InstanceAction {
+  return { action: String(raw.action), requestId: String(raw.request_id ?? ''), startTime: String(raw.start_time ?? '') };
+}

@@ -11,11 +11,13 @@ import {
   type Microversion,
 } from './microversion.ts';
 import {
+  toInstanceAction,
   toMigration,
   toServer,
   toService,
   type ActionReceipt,
   type ComputeService,
+  type InstanceAction,
   type Migration,
   type MigrationFilters,
   type RebootType,
@@ -215,6 +217,21 @@ export class NovaClient {
       { server_id: serverId },
     );
     return res.body.migrations.map(toMigration);
+  }
+
+  /**
+   * What Nova recorded being asked of a server (reboot, rebuild, live-migration,
+   * evacuate, ...): how vmha tells, after a crash, whether an action it was issuing
+   * reached Nova.
+   */
+  async listInstanceActions(serverId: string): Promise<InstanceAction[]> {
+    const res = await this.call<{ instanceActions: Record<string, unknown>[] }>(
+      'GET',
+      `/servers/${encodeURIComponent(serverId)}/os-instance-actions`,
+      undefined,
+      { server_id: serverId },
+    );
+    return res.body.instanceActions.map(toInstanceAction);
   }
 
   /** Live-migrates to a host the scheduler picks; block migration decided by Nova. */

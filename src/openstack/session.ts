@@ -90,6 +90,45 @@ export class KeystoneSession {
     }
   }
 
+  /**
+   * Validates someone else's token (GET /v3/auth/tokens with X-Subject-Token), as
+   * keystonemiddleware does: how vmha checks the token Aodh attaches to trust+http
+   * notifications and the tokens of admin API callers. Unauthorized/NotFound when invalid.
+   */
+  async validate(subjectToken: string): Promise<{ userId: string; projectId: string | undefined; roles: string[]; expiresAt: number }> {
+    const url = joinUrl(identityV3(this.creds.authUrl), '/auth/tokens?nocatalog');
+    let res: HttpResponse<{ token?: RawToken }> | undefined;
+    for (let attempt = 1; !res; attempt++) {
+      const own = await this.getToken();
+      try {
+        res = await this.http.send<{ token?: RawToken }>({
+          service: 'keystone',
+          method: 'GET',
+          url,
+          headers: { 'X-Auth-Token': own.id, 'X-Subject-Token': subjectToken },
+        });
+      } catch (err) {
+        // 401 with our own token expired: renew once. A bad subject token is a 404.
+        if (err instanceof Unauthorized && attempt === 1) {
+          this.invalidate(own.id);
+          continue;
+        }
+        if (err instanceof NotFound) {
+          throw new Unauthorized({ service: 'keystone', method: 'GET', url, status: err.status, requestId: err.requestId, detail: 'token not valid' });
+        }
+        throw err;
+      }
+    }
+    const raw = res.body?.token;
+    if (!raw) throw new Unauthorized({ service: 'keystone', method: 'GET', url: '/v3/auth/tokens', status: res.status, detail: 'token not valid' });
+    return {
+      userId: raw.user?.id ?? '',
+      projectId: raw.project?.id,
+      roles: (raw.roles ?? []).map((r) => r.name),
+      expiresAt: Date.parse(raw.expires_at),
+    };
+  }
+
   private needsRenewal(t: Token): boolean {
     const now = this.clock.now();
     const margin = Math.min(this.opts.renewMarginMs ?? 120_000, Math.max(0, (t.expiresAt - now) / 3));

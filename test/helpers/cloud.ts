@@ -2,7 +2,7 @@
 import type { Credentials, PasswordAuth } from '../../src/config/clouds.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import { startFakeCloud, type FakeCloud, type FakeCloudOptions } from '../../src/fakes/cloud.ts';
-import { memoryLogger, type MemoryTransport } from '../../src/log.ts';
+import { memoryLogger, type Logger, type MemoryTransport } from '../../src/log.ts';
 import { createClients, type OpenStackClients } from '../../src/openstack/index.ts';
 
 export interface CloudFixture {
@@ -10,8 +10,9 @@ export interface CloudFixture {
   creds: Credentials;
   clients: OpenStackClients;
   memory: MemoryTransport;
+  logger: Logger;
   /** New clients (own session) for other credentials against the same cloud. */
-  clientsFor(creds: Partial<Credentials> & { auth: Credentials['auth'] }, opts?: { timeoutMs?: number }): OpenStackClients;
+  clientsFor(creds: Partial<Credentials>, opts?: { timeoutMs?: number }): OpenStackClients;
   close(): Promise<void>;
 }
 
@@ -48,6 +49,7 @@ export async function withFakeCloud(
     creds,
     clients: make(creds),
     memory,
+    logger,
     clientsFor: (c, o) => make({ ...creds, ...c }, o?.timeoutMs),
     close: () => cloud.close(),
   };

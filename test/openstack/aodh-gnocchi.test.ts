@@ -80,7 +80,7 @@ describe('openstack/aodh and gnocchi clients', () => {
     });
     const res = await f.clients.gnocchi.getResource('instance', INSTANCE);
     expect(res.metrics).to.have.property('instance.ping.delay');
-    expect(f.cloud.gnocchi.measures(INSTANCE, 'instance.ping.delay').map((m) => m.value)).to.deep.equal([12.5]);
+    expect(f.cloud.gnocchi.measures(INSTANCE, 'instance.ping.delay').map((m: { value: number }) => m.value)).to.deep.equal([12.5]);
   });
 
   it('maps an unknown resource in a batch to Invalid naming it', async () => {

@@ -52,7 +52,7 @@ describe('openstack/nova client', () => {
       const x = await f.clients.nova.getServer(serverId);
       return x.status === 'ACTIVE' && x.host === 'compute-2' ? x : undefined;
     });
-    expect(s.taskState).to.equal(null);
+    expect(s?.taskState).to.equal(null);
     const migs = await f.clients.nova.listMigrations({ instanceUuid: serverId, migrationType: 'live-migration' });
     expect(migs.map((m) => m.status)).to.deep.equal(['completed']);
   });

@@ -1,0 +1,28 @@
+// `vmha serve`: the webhook service, until SIGTERM or SIGINT.
+import { systemClock } from '../domain/clock.ts';
+import { createLogger } from '../log.ts';
+import { createClients } from '../openstack/index.ts';
+import { startService } from '../service/serve.ts';
+import { guard, type CliContext } from './context.ts';
+import { EXIT } from './io.ts';
+
+export async function serve(ctx: CliContext): Promise<number> {
+  return guard(ctx.io, async () => {
+    const config = ctx.config();
+    const creds = ctx.credentials();
+    const logger = createLogger({ level: config.log.level, format: config.log.format });
+    const clients = createClients(creds, { logger, timeoutMs: config.openstack.timeout_seconds * 1000 });
+    const service = await startService({ config, clients, logger, clock: systemClock });
+    ctx.io.stderr(`vmha serve: listening on ${service.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        logger.info('shutting down', { signal });
+        resolve();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    await service.close();
+    return EXIT.OK;
+  });
+}

@@ -1,0 +1,88 @@
+// `vmha serve` in-process against the fake cloud, with short intervals, plus helpers
+// to seed HA servers and their vmha alarms.
+import { configSchema, type Config } from '../../src/config/schema.ts';
+import { systemClock } from '../../src/domain/clock.ts';
+import { alarmActionUrl } from '../../src/domain/webhook-url.ts';
+import { startService, type RunningService } from '../../src/service/serve.ts';
+import { withFakeCloud, type CloudFixture } from './cloud.ts';
+import { tmpDir } from './tmp.ts';
+
+export const SECRET = 'test-webhook-secret-123';
+
+export interface ServiceFixture extends CloudFixture {
+  service: RunningService;
+  config: Readonly<Config>;
+  stateDir: string;
+  /** Creates a server on a host and its vmha alarm for `metric`; returns ids. */
+  seedServer(opts: { name: string; host: string; ha: boolean; metric?: string; template?: string }): Promise<{ serverId: string; alarmId: string; alarmName: string; url: string }>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function testConfig(stateDir: string, overrides: Record<string, unknown> = {}): Readonly<Config> {
+  return configSchema.parse({
+    webhook: { listen: '127.0.0.1:0', public_url: 'http://127.0.0.1:8780', secret: SECRET },
+    state: { dir: stateDir },
+    recovery: {
+      wait_retry_s: 0.05,
+      verify_timeout_s: 10,
+      verify_poll_s: 0.02,
+      retry: { attempts: 5, base_ms: 5, max_ms: 20 },
+      reconcile_interval_s: 3600,
+      reconcile_grace_s: 0,
+      ...(overrides.recovery as object | undefined),
+    },
+    limits: overrides.limits ?? { global: { per_window: 1000, window_s: 60 }, per_host: { concurrency: 50, per_window: 1000, window_s: 60 } },
+  });
+}
+
+export async function withService(opts: { overrides?: Record<string, unknown>; novaTimings?: Record<string, number> } = {}): Promise<ServiceFixture> {
+  const f = await withFakeCloud({ novaTimings: { liveMigrate: 30, reboot: 20, rebuild: 20, evacuate: 30, ...opts.novaTimings } });
+  const t = tmpDir('vmha-serve-');
+  const config = testConfig(t.dir, opts.overrides);
+  let service = await startService({ config, clients: f.clients, logger: f.logger, clock: systemClock });
+  const fixture: ServiceFixture = {
+    ...f,
+    config,
+    stateDir: t.dir,
+    get service() {
+      return service;
+    },
+    async seedServer({ name, host, ha, metric = 'instance.ping.delay', template = 'ping-delay' }) {
+      const { projectId } = await f.clients.session.getToken();
+      if (!f.cloud.nova.model.hostRecord(host)) f.cloud.nova.model.addHost(host);
+      const s = f.cloud.nova.model.addServer({ name, host, metadata: ha ? { HA_Enabled: 'True' } : {}, projectId, userId: 'u' });
+      const alarmName = `vmha:${template}:${s.id}`;
+      const actionUrl = alarmActionUrl(config.webhook.public_url, SECRET, alarmName);
+      const alarm = await f.clients.aodh.create({
+        name: alarmName,
+        type: 'gnocchi_resources_threshold',
+        severity: 'critical',
+        alarm_actions: [actionUrl],
+        ok_actions: [actionUrl],
+        gnocchi_resources_threshold_rule: {
+          metric,
+          resource_type: 'instance',
+          resource_id: s.id,
+          aggregation_method: 'mean',
+          comparison_operator: 'gt',
+          threshold: 500,
+          granularity: 10,
+          evaluation_periods: 3,
+        },
+      });
+      // The running service listens elsewhere than public_url: give tests its real URL.
+      return { serverId: s.id, alarmId: alarm.alarm_id, alarmName, url: actionUrl.replace(config.webhook.public_url, service.url) };
+    },
+    async restart() {
+      await service.close();
+      service = await startService({ config, clients: f.clients, logger: f.logger, clock: systemClock });
+    },
+    async stop() {
+      await service.close();
+      await f.close();
+      t.cleanup();
+    },
+  };
+  return fixture;
+}
