@@ -23,6 +23,8 @@ export async function serve(ctx: CliContext): Promise<number> {
       process.once('SIGINT', () => stop('SIGINT'));
     });
     await service.close();
+    // Limit windows and verification sleeps hold timers; the service is closed, so leave now.
+    setImmediate(() => process.exit(EXIT.OK));
     return EXIT.OK;
   });
 }

@@ -1,14 +1,16 @@
 // The schema of vmha.yaml. Unknown keys are errors: a typo in a safety setting must
 // not silently fall back to a default.
 import { z } from 'zod';
+import { alarmsSchema } from './alarms-schema.ts';
+import { limitsSchema, recoverySchema } from './recovery-schema.ts';
 
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'expected host:port, e.g. 127.0.0.1:8780')
   .refine((v) => {
     const port = Number(v.slice(v.lastIndexOf(':') + 1));
-    return port > 0 && port < 65536;
-  }, 'port must be between 1 and 65535');
+    return port >= 0 && port < 65536;
+  }, 'port must be between 0 (any free port) and 65535');
 
 const httpUrl = z
   .string()
@@ -40,6 +42,10 @@ export const configSchema = z
         listen: hostPort.default('127.0.0.1:8780'),
         public_url: httpUrl,
         secret: z.string().min(8, 'must be at least 8 characters'),
+        /** Roles accepted on an X-Auth-Token (trust+http notifications and the admin API). */
+        keystone_roles: z.array(z.string().min(1)).min(1).default(['admin']),
+        /** Largest notification body accepted; Aodh's are well under 4 KiB. */
+        body_limit_bytes: z.number().int().min(1024).max(1_048_576).default(65_536),
       })
       .strict(),
     state: z
@@ -55,6 +61,9 @@ export const configSchema = z
       })
       .strict()
       .default({ level: 'info', format: 'json' }),
+    alarms: alarmsSchema,
+    recovery: recoverySchema,
+    limits: limitsSchema,
   })
   .strict();
 

@@ -23,6 +23,8 @@ export interface CatalogService {
 
 export interface Token {
   id: string;
+  /** When vmha received it (its clock), to size the renewal margin. */
+  obtainedAt: number;
   expiresAt: number;
   projectId: string;
   userId: string;
@@ -130,9 +132,11 @@ export class KeystoneSession {
   }
 
   private needsRenewal(t: Token): boolean {
-    const now = this.clock.now();
-    const margin = Math.min(this.opts.renewMarginMs ?? 120_000, Math.max(0, (t.expiresAt - now) / 3));
-    return t.expiresAt - margin <= now;
+    // Renew ahead of expiry by the configured margin, but never earlier than two thirds
+    // into the token's life (short-lived tokens would otherwise be renewed constantly).
+    const lifetime = Math.max(0, t.expiresAt - t.obtainedAt);
+    const margin = Math.min(this.opts.renewMarginMs ?? 120_000, lifetime / 3);
+    return t.expiresAt - margin <= this.clock.now();
   }
 
   private authenticate(): Promise<Token> {
@@ -172,6 +176,7 @@ export class KeystoneSession {
     }
     const token: Token = {
       id,
+      obtainedAt: this.clock.now(),
       expiresAt: Date.parse(raw.expires_at),
       projectId: raw.project.id,
       userId: raw.user?.id ?? '',

@@ -76,12 +76,16 @@ describe('vmha serve: SIGKILL right after a burst of 200 notifications', functio
     const env = { OS_CLIENT_CONFIG_FILE: clouds };
 
     const first = await startServeProcess(config, env);
-    const answers = await Promise.all(
-      seeded.map((s) => {
+    // In waves of 20, so that when the kill comes some actions are done, some in flight
+    // (sent to Nova, answer not yet read), some verifying and some not yet decided.
+    const answers: Awaited<ReturnType<typeof postLikeAodh>>[] = [];
+    for (let i = 0; i < N; i += 20) {
+      const wave = seeded.slice(i, i + 20).map((s) => {
         const url = alarmActionUrl(first.url, SECRET, s.alarmName);
         return postLikeAodh(url, aodhBody(thresholdTransition(s.alarmName, s.alarmId, 'alarm', 999)));
-      }),
-    );
+      });
+      answers.push(...(await Promise.all(wave)));
+    }
     await first.kill('SIGKILL');
     expect(answers.map((a) => a.status)).to.deep.equal(Array(N).fill(202));
     const incidentIds = new Set(answers.map((a) => a.body.incident_id as string));
@@ -89,6 +93,7 @@ describe('vmha serve: SIGKILL right after a burst of 200 notifications', functio
     const before = f.cloud.nova.model.actions.length;
 
     const second = await startServeProcess(config, env);
+    if (process.env.VMHA_TEST_DEBUG) console.log('actions before kill', before);
     const journal = new Journal(path.join(stateDir, 'journal.sqlite'), systemClock);
     try {
       await until(
@@ -101,6 +106,7 @@ describe('vmha serve: SIGKILL right after a burst of 200 notifications', functio
         200,
       );
       const states = [...incidentIds].map((id) => journal.get(id)!.state);
+      if (process.env.VMHA_TEST_DEBUG) console.log('resume events', [...incidentIds].flatMap((id) => journal.timeline(id).filter((e) => e.type.startsWith('resume')).map((e) => e.type)).reduce((m: Record<string, number>, t) => ((m[t] = (m[t] ?? 0) + 1), m), {}));
       expect(states.filter((s) => s !== 'succeeded'), 'non-succeeded incidents').to.deep.equal([]);
     } finally {
       journal.close();
@@ -110,6 +116,6 @@ describe('vmha serve: SIGKILL right after a burst of 200 notifications', functio
     for (const a of f.cloud.nova.model.actions) perServer.set(a.serverId, (perServer.get(a.serverId) ?? 0) + 1);
     expect(seeded.filter((s) => perServer.get(s.serverId) !== 1).map((s) => [s.serverId, perServer.get(s.serverId) ?? 0])).to.deep.equal([]);
     // The kill really interrupted work in progress (otherwise this test proves little).
-    expect(before, 'actions issued before the kill').to.be.lessThan(N);
+    expect(before, 'actions issued before the kill').to.be.greaterThan(0).and.lessThan(N);
   });
 });
