@@ -1,16 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `vmha` command. Runs the compiled code from dist/ when present
-// (npm run build), else the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Entry point of the `vmha` command: runs the TypeScript sources through tsx's loader
+// (a runtime dependency), so what runs is exactly what the tests ran.
+import { register } from 'tsx/esm/api';
 
-const compiled = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
-if (existsSync(compiled)) {
-  const { main } = await import(compiled);
-  await main();
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { main } = await import('../src/cli/main.ts');
-  await main();
-}
+register();
+const { main } = await import('../src/cli/main.ts');
+await main();

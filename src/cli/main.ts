@@ -1,8 +1,11 @@
 // The `vmha` command line. Each command lives in its own file; this one wires them.
 import { Command, CommanderError } from 'commander';
+import { incidentsList, incidentsShow, limitsSet, limitsShow } from './admin.ts';
+import { registerAlarmCommands } from './alarms/index.ts';
 import { configCheck } from './config-check.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, processIO, type CliIO } from './io.ts';
+import { serve } from './serve.ts';
 
 /** Runs the CLI with the given arguments (without "node vmha") and returns the exit code. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -25,6 +28,55 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .option('--offline', 'do not contact OpenStack')
     .action(async (opts: { offline?: boolean }) => {
       exitCode = await configCheck(ctx(), opts);
+    });
+  registerAlarmCommands(program, ctx, (code) => (exitCode = code));
+
+  program
+    .command('serve')
+    .description('run the webhook service: receive Aodh alarms, recover instances through Nova')
+    .action(async () => {
+      exitCode = await serve(ctx());
+    });
+
+  const urlOption = '--url <url>';
+  const urlHelp = 'base URL of vmha serve (default: http://<webhook.listen>)';
+  const incidents = program.command('incidents').description('inspect incidents of a running vmha serve');
+  incidents
+    .command('list')
+    .description('list recent incidents')
+    .option(urlOption, urlHelp)
+    .option('--state <state>', 'only incidents in this state (open, waiting, acting, verifying, succeeded, failed, ignored, gave_up, closed)')
+    .option('--limit <n>', 'at most this many (default 100)')
+    .action(async (opts: { url?: string; state?: string; limit?: string }) => {
+      exitCode = await incidentsList(ctx(), opts);
+    });
+  incidents
+    .command('show <id>')
+    .description("an incident's timeline: alarm, decision and why, each attempt with its request id, outcome")
+    .option(urlOption, urlHelp)
+    .action(async (id: string, opts: { url?: string }) => {
+      exitCode = await incidentsShow(ctx(), id, opts);
+    });
+
+  const limits = program.command('limits').description('show or change the action limits of a running vmha serve');
+  limits
+    .command('show')
+    .description('current limits and how many actions wait or run')
+    .option(urlOption, urlHelp)
+    .action(async (opts: { url?: string }) => {
+      exitCode = await limitsShow(ctx(), opts);
+    });
+  limits
+    .command('set')
+    .description('change limits at runtime (persisted across restarts)')
+    .option(urlOption, urlHelp)
+    .option('--global-per-window <n>', 'actions in any window, all hosts together')
+    .option('--global-window <seconds>', 'length of the global window')
+    .option('--host-concurrency <n>', 'actions running at once per host')
+    .option('--host-per-window <n>', 'actions in any window per host')
+    .option('--host-window <seconds>', 'length of the per-host window')
+    .action(async (opts: Parameters<typeof limitsSet>[1]) => {
+      exitCode = await limitsSet(ctx(), opts);
     });
 
   try {

@@ -1,5 +1,6 @@
 // Fault injection for the fakes: the failures a real cloud produces (a 503 from a
 // restarting API, a slow answer, a dropped connection) on demand, per service.
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 export type ServiceName = 'identity' | 'compute' | 'alarming' | 'metric';
@@ -72,6 +73,10 @@ export class FaultInjector {
           return;
         }
         if (rule.status !== undefined) {
+          // Real services answer their errors with a request id too.
+          const id = `req-${randomUUID()}`;
+          res.setHeader('x-openstack-request-id', id);
+          if (service === 'compute') res.setHeader('x-compute-request-id', id);
           res.status(rule.status).json(errorBody(service, rule.status));
           return;
         }

@@ -17,8 +17,12 @@ export interface AlarmsFixture extends CloudFixture {
 export const PUBLIC_URL = 'http://127.0.0.1:8780';
 export const SECRET = 'very-secret-webhook-key';
 
-/** `ha` HA-enabled instances (metadata HA_Enabled=True, some spelt "true") and `nonHa` others, over two projects. */
-export async function alarmsFixture(opts: { ha: number; nonHa: number }): Promise<AlarmsFixture> {
+/**
+ * `ha` HA-enabled instances (metadata HA_Enabled=True, some spelt "true") and `nonHa`
+ * others, over two projects. Unless `archivePolicy` is false, `vmha archive-policy
+ * ensure` has run, as an operator does before installing alarms.
+ */
+export async function alarmsFixture(opts: { ha: number; nonHa: number; archivePolicy?: boolean }): Promise<AlarmsFixture> {
   const f = await withFakeCloud();
   f.cloud.nova.model.addHost('compute-1');
   f.cloud.nova.model.addHost('compute-2');
@@ -58,7 +62,7 @@ export async function alarmsFixture(opts: { ha: number; nonHa: number }): Promis
       YAML.stringify({ openstack: { cloud: 'test', timeout_seconds: 5 }, webhook: { public_url: PUBLIC_URL, secret: SECRET }, state: { dir: dir.dir }, alarms }),
     );
   configure();
-  return {
+  const fixture: AlarmsFixture = {
     ...f,
     ha,
     nonHa,
@@ -81,4 +85,9 @@ export async function alarmsFixture(opts: { ha: number; nonHa: number }): Promis
       await f.close();
     },
   };
+  if (opts.archivePolicy !== false) {
+    const r = await fixture.vmha(['archive-policy', 'ensure']);
+    if (r.code !== 0) throw new Error(`archive-policy ensure failed: ${r.stderr}`);
+  }
+  return fixture;
 }

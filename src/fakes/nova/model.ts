@@ -169,6 +169,11 @@ export class NovaModel {
     return structuredClone(server);
   }
 
+  /** Deletes a server (as `openstack server delete` would, instantly): later GETs give 404. */
+  removeServer(id: string): void {
+    if (!this.serverMap.delete(id)) throw new Error(`unknown server ${id}`);
+  }
+
   /** A copy of the server, or undefined. */
   getServer(id: string): NovaServer | undefined {
     const s = this.serverMap.get(id);
