@@ -208,6 +208,26 @@ export class Journal {
     return rows.map((r) => ({ seq: r.seq, incidentId: r.incident_id, at: r.at, type: r.type, data: JSON.parse(r.data) }));
   }
 
+  /**
+   * Events after `seq`, oldest first: the outbox that notifications (and anything else
+   * that must follow what happened) read, so nothing journaled is missed across restarts.
+   */
+  eventsSince(seq: number, limit = 500): JournalEvent[] {
+    const rows = this.db.prepare('SELECT seq, incident_id, at, type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
+      seq: number;
+      incident_id: string | null;
+      at: number;
+      type: string;
+      data: string;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, incidentId: r.incident_id, at: r.at, type: r.type, data: JSON.parse(r.data) }));
+  }
+
+  /** The SQLite handle, for modules that keep their own tables beside the journal's (in the same transactions). */
+  database(): Database.Database {
+    return this.db;
+  }
+
   /** When the latest delivery for an alarm arrived (webhook or reconciler); undefined if never. */
   lastDeliveryAt(alarmId: string): number | undefined {
     const row = this.db.prepare('SELECT MAX(received_at) AS at FROM deliveries WHERE alarm_id = ?').get(alarmId) as { at: number | null };
