@@ -5,6 +5,7 @@ import { registerAlarmCommands } from './alarms/index.ts';
 import { configCheck } from './config-check.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, processIO, type CliIO } from './io.ts';
+import { probe } from './probe.ts';
 import { serve } from './serve.ts';
 
 /** Runs the CLI with the given arguments (without "node vmha") and returns the exit code. */
@@ -36,6 +37,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .description('run the webhook service: receive Aodh alarms, recover instances through Nova')
     .action(async () => {
       exitCode = await serve(ctx());
+    });
+
+  program
+    .command('probe')
+    .description('run the probe agent on this compute host: in-guest ping and disk probes published to Gnocchi')
+    .option('--once', 'run one probe cycle and exit (non-zero if nothing could be probed)')
+    .option('--publish', 'with --once: also publish the cycle to Gnocchi')
+    .action(async (opts: { once?: boolean; publish?: boolean }) => {
+      exitCode = await probe(ctx(), opts);
     });
 
   const urlOption = '--url <url>';

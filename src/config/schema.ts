@@ -2,6 +2,7 @@
 // not silently fall back to a default.
 import { z } from 'zod';
 import { alarmsSchema } from './alarms-schema.ts';
+import { defaultProbeConfig, probeSchema } from './probe-schema.ts';
 import { limitsSchema, recoverySchema } from './recovery-schema.ts';
 
 const hostPort = z
@@ -64,6 +65,7 @@ export const configSchema = z
     alarms: alarmsSchema,
     recovery: recoverySchema,
     limits: limitsSchema,
+    probe: probeSchema.default(defaultProbeConfig()),
   })
   .strict();
 
