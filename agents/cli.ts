@@ -12,7 +12,7 @@ import { LibvirtGuestSource } from './discovery/libvirt.ts';
 import { SocketGuestSource } from './discovery/sockets.ts';
 import { AgentMetrics, serveMetrics } from './metrics.ts';
 import { loadLibvirtAddon } from './native/index.ts';
-import { SystemHostPinger } from './probes/host-ping.ts';
+import { hostPingerFor } from './probes/host-ping.ts';
 import { measuresOf, type GuestResult } from './probes/result.ts';
 import { GnocchiSink, Publisher } from './publish/publisher.ts';
 import { ProbeRunner, type GuestSource } from './runner.ts';
@@ -91,7 +91,7 @@ export async function probeCommand(deps: ProbeCommandDeps, opts: ProbeCommandOpt
     stop = () => s.stop();
   }
 
-  const runner = new ProbeRunner({ source, cfg, clock, hostPinger: new SystemHostPinger(cfg.ping.host_command), logger });
+  const runner = new ProbeRunner({ source, cfg, clock, hostPinger: hostPingerFor(cfg.ping.host_command), logger });
   const publisher =
     clients && (!opts.once || opts.publish)
       ? new Publisher({

@@ -1,6 +1,7 @@
 // Pinging a guest from the compute host: the fallback when guest-exec is unavailable or
 // the agent is silent. Behind an interface so tests and other ping backends plug in.
 import { execFile } from 'node:child_process';
+import ping from 'ping';
 import { parsePingOutput, pingDelayMs } from './parse.ts';
 
 export interface HostPinger {
@@ -46,4 +47,31 @@ export class SystemHostPinger implements HostPinger {
       );
     });
   }
+}
+
+/** What the `ping` package reports, reduced to what the probe needs. */
+export function delayFromPingResponse(res: { alive: boolean; time: number | 'unknown' | string }): number | undefined {
+  return res.alive && typeof res.time === 'number' && Number.isFinite(res.time) ? res.time : undefined;
+}
+
+/**
+ * The default host-side pinger: the `ping` npm package (it runs the system ping with
+ * the right flags per platform and parses the reply). A custom command (a tenant
+ * network namespace) needs SystemHostPinger instead.
+ */
+export class NpmHostPinger implements HostPinger {
+  async ping(address: string, timeoutMs: number, count: number): Promise<number | undefined> {
+    const waitS = Math.max(1, Math.ceil(timeoutMs / 1000));
+    try {
+      const res = await ping.promise.probe(address, { timeout: waitS, deadline: waitS, min_reply: count, numeric: true });
+      return delayFromPingResponse(res);
+    } catch (err) {
+      throw new HostPingError(`cannot run ping for ${address}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** The pinger for a configured command: the npm package for plain `ping`, else the command. */
+export function hostPingerFor(command: readonly string[]): HostPinger {
+  return command.length === 1 && command[0] === 'ping' ? new NpmHostPinger() : new SystemHostPinger(command);
 }
