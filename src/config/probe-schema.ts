@@ -65,13 +65,14 @@ export const probeSchema = z
       .default({ filesystems: ['/'], size_bytes: 1048576, chunk_bytes: 65536, file_name: '.vmha-disk-probe', timeout_s: 10 }),
     publish: z
       .object({
-        archive_policy: z.string().min(1).default('vmha-probe'),
+        /** Archive policy of new metrics; the one `vmha archive-policy ensure` creates. */
+        archive_policy: z.string().min(1).default('vmha-10s'),
         /** Measures kept while Gnocchi is unreachable; the oldest are dropped past it. */
         buffer_max: z.number().int().min(1).max(10_000_000).default(100_000),
         retries: z.number().int().min(0).max(10).default(2),
       })
       .strict()
-      .default({ archive_policy: 'vmha-probe', buffer_max: 100_000, retries: 2 }),
+      .default({ archive_policy: 'vmha-10s', buffer_max: 100_000, retries: 2 }),
     /** Prometheus /metrics listener; empty to disable. */
     metrics_listen: z.string().default('127.0.0.1:9187'),
   })
