@@ -1,0 +1,2 @@
+// The fake Aodh lives in ./aodh/; this path is what cloud.ts and tests import.
+export * from './aodh/index.ts';

@@ -1,0 +1,2 @@
+// The fake Gnocchi lives in ./gnocchi/; this path is what cloud.ts and tests import.
+export * from './gnocchi/index.ts';

@@ -1,0 +1,2 @@
+// The fake Keystone lives in ./keystone/; this path is what cloud.ts and tests import.
+export * from './keystone/index.ts';
