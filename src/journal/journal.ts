@@ -198,14 +198,7 @@ export class Journal {
   }
 
   timeline(incidentId: string): JournalEvent[] {
-    const rows = this.db.prepare('SELECT seq, incident_id, at, type, data FROM events WHERE incident_id = ? ORDER BY seq').all(incidentId) as {
-      seq: number;
-      incident_id: string | null;
-      at: number;
-      type: string;
-      data: string;
-    }[];
-    return rows.map((r) => ({ seq: r.seq, incidentId: r.incident_id, at: r.at, type: r.type, data: JSON.parse(r.data) }));
+    return toEvents(this.db.prepare('SELECT seq, incident_id, at, type, data FROM events WHERE incident_id = ? ORDER BY seq').all(incidentId));
   }
 
   /**
@@ -213,14 +206,12 @@ export class Journal {
    * that must follow what happened) read, so nothing journaled is missed across restarts.
    */
   eventsSince(seq: number, limit = 500): JournalEvent[] {
-    const rows = this.db.prepare('SELECT seq, incident_id, at, type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
-      seq: number;
-      incident_id: string | null;
-      at: number;
-      type: string;
-      data: string;
-    }[];
-    return rows.map((r) => ({ seq: r.seq, incidentId: r.incident_id, at: r.at, type: r.type, data: JSON.parse(r.data) }));
+    return toEvents(this.db.prepare('SELECT seq, incident_id, at, type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit));
+  }
+
+  /** The seq of the latest event; 0 for an empty journal. */
+  lastSeq(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }).seq;
   }
 
   /** The SQLite handle, for modules that keep their own tables beside the journal's (in the same transactions). */
@@ -267,4 +258,16 @@ export class Journal {
   private append(incidentId: string | null, type: string, data: Record<string, unknown>, at: number): void {
     this.db.prepare('INSERT INTO events (incident_id, at, type, data) VALUES (?, ?, ?, ?)').run(incidentId, at, type, JSON.stringify(data));
   }
+}
+
+interface EventRow {
+  seq: number;
+  incident_id: string | null;
+  at: number;
+  type: string;
+  data: string;
+}
+
+function toEvents(rows: unknown[]): JournalEvent[] {
+  return (rows as EventRow[]).map((r) => ({ seq: r.seq, incidentId: r.incident_id, at: r.at, type: r.type, data: JSON.parse(r.data) }));
 }
