@@ -6,16 +6,16 @@ import type { LimitSettings } from '../limits/limits.ts';
 import { guard, type CliContext } from './context.ts';
 import { EXIT } from './io.ts';
 
-class AdminError extends Error {}
+export class AdminError extends Error {}
 
 /** Base URL of the local service: --url, else webhook.listen (a wildcard address means loopback). */
-function serviceUrl(ctx: CliContext, flag: string | undefined): string {
+export function serviceUrl(ctx: CliContext, flag: string | undefined): string {
   if (flag) return flag.replace(/\/+$/, '');
   const listen = ctx.config().webhook.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
   return `http://${listen}`;
 }
 
-async function adminCall<T>(ctx: CliContext, url: string, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+export async function adminCall<T>(ctx: CliContext, url: string, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
   const token = await ctx.clients().session.getToken();
   let res;
   try {
@@ -30,11 +30,11 @@ async function adminCall<T>(ctx: CliContext, url: string, method: 'GET' | 'PUT',
   return res.data as T;
 }
 
-function out(ctx: CliContext, data: unknown, human: () => string): void {
+export function out(ctx: CliContext, data: unknown, human: () => string): void {
   ctx.io.stdout(ctx.globals.json ? JSON.stringify(data, null, 2) + '\n' : human());
 }
 
-async function guardAdmin(ctx: CliContext, body: () => Promise<number>): Promise<number> {
+export async function guardAdmin(ctx: CliContext, body: () => Promise<number>): Promise<number> {
   return guard(ctx.io, async () => {
     try {
       return await body();

@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { incidentsList, incidentsShow, limitsSet, limitsShow } from './admin.ts';
 import { registerAlarmCommands } from './alarms/index.ts';
+import { registerSafetyCommands } from './safety.ts';
 import { configCheck } from './config-check.ts';
+import { demo, SCENARIO_NAMES } from './demo.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { EXIT, processIO, type CliIO } from './io.ts';
 import { probe } from './probe.ts';
@@ -35,8 +37,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   program
     .command('serve')
     .description('run the webhook service: receive Aodh alarms, recover instances through Nova')
-    .action(async () => {
-      exitCode = await serve(ctx());
+    .option('--dry-run', 'decide and journal what would be done; change nothing in Nova, run no fence (overrides safety.dry_run)')
+    .action(async (opts: { dryRun?: boolean }) => {
+      exitCode = await serve(ctx(), opts);
     });
 
   program
@@ -48,6 +51,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       exitCode = await probe(ctx(), opts);
     });
 
+  program
+    .command('demo')
+    .description('play failure scenarios on a simulated cloud and watch vmha detect and recover them (about a minute, loopback only)')
+    .option('--scenario <name...>', `only these scenarios (${SCENARIO_NAMES.join(', ')})`)
+    .action(async (opts: { scenario?: string[] }) => {
+      exitCode = await demo(ctx(), opts, run);
+    });
+
   const urlOption = '--url <url>';
   const urlHelp = 'base URL of vmha serve (default: http://<webhook.listen>)';
   const incidents = program.command('incidents').description('inspect incidents of a running vmha serve');
@@ -55,7 +66,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .command('list')
     .description('list recent incidents')
     .option(urlOption, urlHelp)
-    .option('--state <state>', 'only incidents in this state (open, waiting, acting, verifying, succeeded, failed, ignored, gave_up, closed)')
+    .option('--state <state>', 'only incidents in this state (open, waiting, acting, verifying, succeeded, failed, ignored, gave_up, closed, suppressed, dry_run)')
     .option('--limit <n>', 'at most this many (default 100)')
     .action(async (opts: { url?: string; state?: string; limit?: string }) => {
       exitCode = await incidentsList(ctx(), opts);
@@ -88,6 +99,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .action(async (opts: Parameters<typeof limitsSet>[1]) => {
       exitCode = await limitsSet(ctx(), opts);
     });
+
+  registerSafetyCommands(program, ctx, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -2,13 +2,14 @@
 import { systemClock } from '../domain/clock.ts';
 import { createLogger } from '../log.ts';
 import { createClients } from '../openstack/index.ts';
+import { withDryRun } from '../service/safety.ts';
 import { startService } from '../service/serve.ts';
 import { guard, type CliContext } from './context.ts';
 import { EXIT } from './io.ts';
 
-export async function serve(ctx: CliContext): Promise<number> {
+export async function serve(ctx: CliContext, opts: { dryRun?: boolean } = {}): Promise<number> {
   return guard(ctx.io, async () => {
-    const config = ctx.config();
+    const config = opts.dryRun ? withDryRun(ctx.config()) : ctx.config();
     const creds = ctx.credentials();
     const logger = createLogger({ level: config.log.level, format: config.log.format });
     const clients = createClients(creds, { logger, timeoutMs: config.openstack.timeout_seconds * 1000 });

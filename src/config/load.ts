@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { resolveMatrixFile } from './matrix-file.ts';
 import { configSchema, SECRET_PATHS, type Config } from './schema.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -44,7 +45,7 @@ export function parseConfig(text: string, file: string): Readonly<Config> {
     }
     throw err;
   }
-  return deepFreeze(result.data);
+  return deepFreeze(resolveMatrixFile(result.data, file));
 }
 
 /**
@@ -84,17 +85,20 @@ function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
 /** A copy of the configuration with every secret replaced by "***". */
 export function maskSecrets(config: Readonly<Config>): unknown {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const path of SECRET_PATHS) {
-    const parts = path.split('.');
-    let cur: Record<string, unknown> | undefined = copy;
-    for (const part of parts.slice(0, -1)) {
-      const next: unknown = cur?.[part];
-      cur = next && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
-    }
-    const last = parts[parts.length - 1]!;
-    if (cur && cur[last] !== undefined) cur[last] = '***';
-  }
+  for (const path of SECRET_PATHS) mask(copy, path.split('.'));
   return copy;
+}
+
+/** Replaces the value at `parts` ("*" matches every key) with "***". */
+function mask(node: unknown, parts: readonly string[]): void {
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  const [head, ...rest] = parts;
+  const keys = head === '*' ? Object.keys(obj) : head !== undefined && head in obj ? [head] : [];
+  for (const key of keys) {
+    if (rest.length) mask(obj[key], rest);
+    else if (obj[key] !== undefined) obj[key] = '***';
+  }
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

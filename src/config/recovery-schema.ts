@@ -1,6 +1,7 @@
 // The `recovery:` and `limits:` sections of vmha.yaml: what `vmha serve` does about an
 // alarm, how hard it tries, and how fast it may act.
 import { z } from 'zod';
+import { matrixSchema } from './matrix-schema.ts';
 
 const action = z.enum(['live-migrate', 'reboot-soft', 'reboot-hard', 'rebuild', 'evacuate', 'none']);
 
@@ -31,6 +32,13 @@ export const recoverySchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The action matrix (ordered rules: conditions -> outcome or ladder of actions). Absent:
+     * the default matrix built from `actions` and `ladder`. `matrix_file` (relative to
+     * vmha.yaml) is read and validated at load time into `matrix`; give one or the other.
+     */
+    matrix: matrixSchema.optional(),
+    matrix_file: z.string().min(1).optional(),
     /** How often to look for alarms whose notification never arrived. */
     reconcile_interval_s: z.number().positive().default(60),
     /** A transition younger than this may still be on its way; the reconciler leaves it. */

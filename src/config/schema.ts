@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { alarmsSchema } from './alarms-schema.ts';
 import { defaultProbeConfig, probeSchema } from './probe-schema.ts';
 import { limitsSchema, recoverySchema } from './recovery-schema.ts';
+import { safetySchema } from './safety-schema.ts';
+import { NOTIFY_SECRET_PATHS, notifySchema } from './notify-schema.ts';
 
 const hostPort = z
   .string()
@@ -65,6 +67,8 @@ export const configSchema = z
     alarms: alarmsSchema,
     recovery: recoverySchema,
     limits: limitsSchema,
+    safety: safetySchema,
+    notify: notifySchema,
     probe: probeSchema.default(defaultProbeConfig()),
   })
   .strict();
@@ -72,4 +76,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Dotted paths of settings whose values are never printed or logged. */
-export const SECRET_PATHS: readonly string[] = ['webhook.secret'];
+export const SECRET_PATHS: readonly string[] = ['webhook.secret', ...NOTIFY_SECRET_PATHS];

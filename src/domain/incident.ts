@@ -20,13 +20,17 @@ export type IncidentState =
   /** Too many attempts or actions in the window: stopped, operators notified. */
   | 'gave_up'
   /** The alarm cleared (ok) before any action was needed. */
-  | 'closed';
+  | 'closed'
+  /** A maintenance switch (global, zone, host or instance) covered it: journaled, never acted on. */
+  | 'suppressed'
+  /** Dry run: what would have been done is journaled; nothing was changed. */
+  | 'dry_run';
 
-export const TERMINAL_STATES: ReadonlySet<IncidentState> = new Set(['succeeded', 'failed', 'ignored', 'gave_up', 'closed']);
+export const TERMINAL_STATES: ReadonlySet<IncidentState> = new Set(['succeeded', 'failed', 'ignored', 'gave_up', 'closed', 'suppressed', 'dry_run']);
 
 const ALLOWED: Record<IncidentState, readonly IncidentState[]> = {
-  open: ['acting', 'waiting', 'ignored', 'closed', 'gave_up', 'failed'],
-  waiting: ['acting', 'waiting', 'ignored', 'closed', 'gave_up', 'failed'],
+  open: ['acting', 'waiting', 'ignored', 'closed', 'gave_up', 'failed', 'suppressed', 'dry_run'],
+  waiting: ['acting', 'waiting', 'ignored', 'closed', 'gave_up', 'failed', 'suppressed', 'dry_run'],
   acting: ['verifying', 'waiting', 'failed', 'gave_up', 'succeeded'],
   verifying: ['succeeded', 'failed', 'waiting', 'acting', 'gave_up'],
   succeeded: [],
@@ -34,6 +38,8 @@ const ALLOWED: Record<IncidentState, readonly IncidentState[]> = {
   ignored: [],
   gave_up: [],
   closed: [],
+  suppressed: [],
+  dry_run: [],
 };
 
 export class IllegalTransition extends Error {
@@ -73,4 +79,6 @@ export interface Incident {
   nextAttemptAt: number | null;
   /** Why the incident is in its state, for people. */
   reason: string;
+  /** The host workflow in charge of this instance (its host failed); the engine leaves it to the workflow. */
+  hostWorkflow?: string;
 }

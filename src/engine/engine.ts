@@ -2,17 +2,25 @@
 // limits and retries) -> verify -> settle, every step journaled before the next one.
 // Never two actions on one instance at once; on start, every open incident resumes,
 // and an action that was being issued when the process died is looked up in Nova's
-// instance actions before anything is re-issued.
+// instance actions before anything is re-issued. The safety checks (maintenance,
+// mass-failure guard, host workflow hand-over, dry run, split-brain guard on every
+// evacuate) are asked through EngineSafety; see engine/safety-gate.ts.
 import type { Clock } from '../domain/clock.ts';
-import { isTerminal, type Incident, type RecoveryAction } from '../domain/incident.ts';
+import { HOST_FAILURE_METRIC, RUNNING_STATES, type HostWorkflow } from '../domain/host-workflow.ts';
+import { isTerminal, type Incident, type IncidentState, type RecoveryAction } from '../domain/incident.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { Conflict, NotFound, OpenStackError, Transient } from '../openstack/errors.ts';
 import type { ActionReceipt, ComputeService, Server } from '../openstack/nova-types.ts';
-import { decide, type PastAction, type PolicyConfig } from '../policy/decide.ts';
+import { checkBudget } from '../policy/budget.ts';
+import { ACCEPTS, decide, type Decision, type PastAction, type PolicyConfig } from '../policy/decide.ts';
+import type { MaintenanceMatch } from '../policy/maintenance.ts';
+import { effectiveVmState } from '../policy/matrix.ts';
+import type { Evacuator } from './host-workflow.ts';
 import { backoffDelay, type BackoffConfig } from './retry.ts';
+import { UnsafeEvacuation, type EngineSafety } from './safety-gate.ts';
 import { verifyAction, type NovaPort } from './verify.ts';
 
 export interface EngineOptions {
@@ -29,6 +37,8 @@ export interface EngineOptions {
   random?: () => number;
   /** Called after every incident transition (notifications hook in here). */
   onTransition?: (incident: Incident, event: string) => void;
+  /** Maintenance, guard, host workflows, dry run. Without it, evacuate is always refused. */
+  safety?: EngineSafety;
 }
 
 /** Nova's names for vmha's actions in os-instance-actions. */
@@ -40,9 +50,11 @@ const NOVA_ACTION_NAME: Record<RecoveryAction, string> = {
   evacuate: 'evacuate',
 };
 
-export class Engine {
+export class Engine implements Evacuator {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly busy = new Set<string>();
+  /** Incidents the host workflow is evacuating right now (their busy flag is held by evacuate()). */
+  private readonly evacuating = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   private stopped = false;
   /** When each incident's notification arrived, for the alarm-to-action latency. */
@@ -89,8 +101,13 @@ export class Engine {
   }
 
   private async process(id: string): Promise<void> {
-    const incident = this.o.journal.get(id);
+    let incident = this.o.journal.get(id);
     if (!incident || isTerminal(incident.state)) return;
+    if (incident.hostWorkflow && (incident.state === 'open' || incident.state === 'waiting')) {
+      const left = this.leftToWorkflow(incident);
+      if (!left) return;
+      incident = left;
+    }
     if (this.busy.has(incident.instanceId)) {
       this.schedule(id, 50); // never two actions on one instance at once: look again shortly
       return;
@@ -112,35 +129,146 @@ export class Engine {
   private async decideAndAct(incident: Incident): Promise<void> {
     const snap = await this.snapshot(incident);
     if (!snap) return;
+    const safety = this.o.safety;
+    const m = safety ? await safety.maintenance(incident.instanceId, snap.server, snap.hostService) : null;
+    if (m) return this.suppress(incident.id, m);
+    const host = safety ? await safety.hostContext(snap.server, snap.hostService) : undefined;
     const decision = decide(
-      { incident, server: snap.server, hostService: snap.hostService, history: this.history(incident), now: this.o.clock.now() },
+      {
+        incident,
+        server: snap.server,
+        hostService: snap.hostService,
+        history: this.history(incident),
+        now: this.o.clock.now(),
+        hostAlarming: host?.hostAlarming,
+        hostFailure: host?.failure,
+      },
       this.o.policy,
     );
-    const ctx = { incident_id: incident.id, server_id: incident.instanceId, rule: decision.rule };
+    const ctx = { incident_id: incident.id, server_id: incident.instanceId, rule: decision.rule, matched: decision.matched };
+    // Name and host in the journal, for notifications (issue #8).
+    const where = { server_name: snap.server?.name ?? null, host: snap.server?.host ?? null };
+    // The matrix rule that matched and the step that settled it, in every decision event.
+    const data = { rule: decision.rule, matched: decision.matched, ...where };
     this.o.logger.info(`decision: ${decision.kind}`, { ...ctx, reason: decision.reason });
     switch (decision.kind) {
       case 'ignore':
-        this.transition(incident.id, { state: 'ignored', event: 'decision.ignore', reason: decision.reason, data: { rule: decision.rule } });
+        this.transition(incident.id, { state: 'ignored', event: 'decision.ignore', reason: decision.reason, data });
         return;
       case 'give_up':
-        this.transition(incident.id, { state: 'gave_up', event: 'decision.give_up', reason: decision.reason, data: { rule: decision.rule } });
+        this.transition(incident.id, { state: 'gave_up', event: 'decision.give_up', reason: decision.reason, data });
         return;
       case 'wait':
         this.transition(incident.id, {
           state: 'waiting',
           event: 'decision.wait',
           reason: decision.reason,
-          data: { rule: decision.rule, retry_in_ms: decision.retryInMs },
+          data: { rule: decision.rule, matched: decision.matched, retry_in_ms: decision.retryInMs },
           retryInMs: decision.retryInMs,
         });
         return;
+      case 'host_failure':
+        return this.handOver(incident, snap.server!, decision, data);
       case 'act': {
         const server = snap.server!;
-        this.o.journal.note(incident.id, 'decision.act', { action: decision.action, rule: decision.rule, reason: decision.reason });
+        if (safety) {
+          // Give the host's other alarms a moment to arrive: K of them make a host failure.
+          const correlate = safety.correlationMs(incident);
+          if (correlate > 0) {
+            this.schedule(incident.id, correlate);
+            return;
+          }
+          const hold = await safety.holdReason();
+          if (hold) return this.hold(incident, hold, data);
+          if (safety.dryRun) {
+            this.transition(incident.id, {
+              state: 'dry_run',
+              event: 'decision.dry_run',
+              reason: `dry run: would ${decision.action}: ${decision.reason}`,
+              data: { ...data, action: decision.action, would: `${decision.action} server ${server.id} on ${server.host ?? '?'}` },
+            });
+            return;
+          }
+        }
+        this.o.journal.note(incident.id, 'decision.act', { action: decision.action, ...data, reason: decision.reason });
         await this.o.limits.run(server.host ?? 'unknown', () => this.execute(incident.id, decision.action, server, decision.reason));
         return;
       }
     }
+  }
+
+  /** A maintenance switch covers the instance: journaled as suppressed, never acted on. */
+  suppress(id: string, m: MaintenanceMatch): void {
+    const what = m.level === 'global' ? 'global maintenance' : `maintenance of ${m.level} ${m.target}`;
+    this.transition(id, {
+      state: 'suppressed',
+      event: 'decision.suppressed',
+      reason: `${what} is on (since ${new Date(m.switch.at).toISOString()}, by ${m.switch.by}${m.switch.reason ? `: ${m.switch.reason}` : ''}); not acted on`,
+      data: { rule: 'maintenance', level: m.level, target: m.target },
+    });
+  }
+
+  /** Stopped by the guard: wait, journaled once per reason (re-checks are not events). */
+  private hold(incident: Incident, reason: string, data: Record<string, unknown>): void {
+    const retryInMs = this.o.policy.waitRetryMs;
+    if (incident.state === 'waiting' && incident.reason === reason) {
+      this.schedule(incident.id, retryInMs);
+      return;
+    }
+    this.transition(incident.id, { state: 'waiting', event: 'decision.held', reason, data: { ...data, held_by: 'mass-failure-guard' }, retryInMs });
+  }
+
+  /** The host failed: the host workflow takes the instance in (or has already dealt with its host). */
+  private async handOver(incident: Incident, server: Server, decision: Extract<Decision, { kind: 'host_failure' }>, base: Record<string, unknown>): Promise<void> {
+    const data = { ...base, failure: decision.failure.kind };
+    const h = this.o.safety
+      ? this.o.safety.handover(server.host ?? 'unknown', decision.failure)
+      : ({ kind: 'wait', reason: `${decision.reason}; this engine has no host workflow` } as const);
+    switch (h.kind) {
+      case 'wait': {
+        const waited = this.o.clock.now() - incident.openedAt;
+        if (waited >= this.o.policy.waitBudgetMs) {
+          this.transition(incident.id, { state: 'gave_up', event: 'decision.give_up', reason: `${h.reason}; still so after ${Math.round(waited / 1000)} s`, data });
+        } else {
+          this.transition(incident.id, { state: 'waiting', event: 'decision.wait', reason: h.reason, data, retryInMs: this.o.policy.waitRetryMs });
+        }
+        return;
+      }
+      case 'gave-up':
+        this.transition(incident.id, { state: 'gave_up', event: 'decision.give_up', reason: h.reason, data: { ...data, workflow_id: h.workflow.id } });
+        return;
+      case 'dry-run':
+        this.transition(incident.id, { state: 'dry_run', event: 'decision.dry_run', reason: h.reason, data: { ...data, workflow_id: h.workflow.id } });
+        return;
+      case 'attached':
+      case 'evacuate-now': {
+        const attached = this.transition(incident.id, {
+          state: 'waiting',
+          event: 'incident.attached_to_host_workflow',
+          reason: `${decision.reason}; host workflow ${h.workflow.id} is in charge`,
+          data: { ...data, workflow_id: h.workflow.id },
+          patch: { hostWorkflow: h.workflow.id, nextAttemptAt: null },
+        });
+        if (h.kind === 'evacuate-now') await this.evacuateAttached(attached, h.workflow);
+        return;
+      }
+    }
+  }
+
+  /**
+   * An open or waiting incident with a host workflow: while the workflow runs, it is the
+   * workflow's (returns undefined). Once the workflow has ended, the incident is detached
+   * and decided like any other (returned).
+   */
+  private leftToWorkflow(incident: Incident): Incident | undefined {
+    const wf = this.o.safety?.workflow(incident.hostWorkflow!);
+    if (wf && RUNNING_STATES.has(wf.state)) return undefined;
+    if (this.evacuating.has(incident.id)) return undefined;
+    return this.o.journal.update(incident.id, {
+      event: 'incident.detached_from_host_workflow',
+      data: { workflow_id: incident.hostWorkflow, workflow_state: wf?.state ?? null },
+      patch: { hostWorkflow: undefined },
+    });
   }
 
   /** Issues the action with retries, then verifies it; runs inside the limits. */
@@ -151,7 +279,7 @@ export class Engine {
       state: 'acting',
       event: 'action.issuing',
       reason,
-      data: { action, source_host: server.host ?? null },
+      data: { action, source_host: server.host ?? null, server_name: server.name },
       patch: { actions: [...incident.actions, { action, at: startedAt }], attempts: 0 },
     });
     const receipt = await this.issueWithRetry(incident, action, server);
@@ -169,6 +297,8 @@ export class Engine {
           this.o.metrics?.alarmToAction.observe((this.o.clock.now() - received) / 1000);
           this.receivedAt.delete(incident.id);
         }
+        // Split-brain guard, right before every evacuate call: never while the source may run it.
+        if (action === 'evacuate') await this.assertEvacuationSafe(server.host);
         const receipt = await this.callNova(action, server.id);
         this.o.metrics?.actions.inc({ action, outcome: 'accepted' });
         const current = this.o.journal.get(incident.id)!;
@@ -185,6 +315,13 @@ export class Engine {
         this.o.logger.info('nova accepted the action', { ...ctx, attempt, request_id: receipt.requestId });
         return receipt;
       } catch (err) {
+        if (err instanceof UnsafeEvacuation) {
+          this.o.metrics?.actions.inc({ action, outcome: 'refused' });
+          this.o.logger.error('evacuation refused by the split-brain guard', { ...ctx, reason: err.message });
+          this.settleAction(incident.id, 'failed');
+          this.transition(incident.id, { state: 'failed', event: 'action.refused_unsafe', reason: `split-brain guard: ${err.message}`, data: { action, rule: 'split-brain-guard' } });
+          return undefined;
+        }
         if (!(err instanceof OpenStackError)) throw err;
         const retryable = err instanceof Transient || err instanceof Conflict;
         const data = { action, attempt, kind: err.kind, status: err.status ?? null, request_id: err.requestId ?? null, error: err.detail ?? err.message };
@@ -239,6 +376,9 @@ export class Engine {
     this.o.metrics?.actions.inc({ action: last.action, outcome: result.ok ? 'succeeded' : 'failed' });
     if (result.ok) {
       this.transition(incident.id, { state: 'succeeded', event: 'verify.succeeded', reason: `${last.action} verified: ${result.detail}` });
+    } else if (last.action === 'evacuate' && incident.hostWorkflow) {
+      // The host is fenced and forced down: nothing on the per-instance ladder can help.
+      this.transition(incident.id, { state: 'failed', event: 'verify.failed', reason: `${result.detail}; the host workflow does not retry it` });
     } else {
       // The next decision sees this failed action and escalates (or gives up).
       this.transition(incident.id, { state: 'waiting', event: 'verify.failed', reason: result.detail, retryInMs: 0 });
@@ -288,6 +428,149 @@ export class Engine {
         retryInMs: 0,
       });
     }
+  }
+
+  // ---- the host workflow's side (Evacuator) ---------------------------------
+
+  /** The instance's open incident, attached to the workflow; one is opened if it had no alarm. */
+  attach(serverId: string, wf: HostWorkflow): string {
+    let incident = this.o.journal.openFor(serverId);
+    if (!incident) {
+      const admitted = this.o.journal.admit({
+        key: `host-workflow:${wf.id}:${serverId}`,
+        alarmId: `host-workflow:${wf.id}`,
+        alarmName: `vmha:host-failure:${wf.host}`,
+        instanceId: serverId,
+        metric: HOST_FAILURE_METRIC,
+        previous: 'ok',
+        current: 'alarm',
+        reason: `host ${wf.host} failed (${wf.trigger.detail}); host workflow ${wf.id} recovers its HA instances`,
+        via: 'host-workflow',
+      });
+      incident = admitted.incident ?? undefined;
+      if (!incident) throw new Error(`could not open an incident for ${serverId}`);
+      if (isTerminal(incident.state)) return incident.id;
+    }
+    if (incident.hostWorkflow !== wf.id) {
+      incident = this.o.journal.update(incident.id, {
+        event: 'incident.attached_to_host_workflow',
+        reason: isTerminal(incident.state) ? incident.reason : `host ${wf.host} failed; host workflow ${wf.id} is in charge`,
+        data: { workflow_id: wf.id, host: wf.host },
+        patch: { hostWorkflow: wf.id },
+      });
+    }
+    return incident.id;
+  }
+
+  /** Evacuates one attached incident through the limits; resolves with its state once it settles. */
+  async evacuate(incidentId: string, wf: HostWorkflow): Promise<IncidentState> {
+    for (;;) {
+      const incident = this.o.journal.get(incidentId);
+      if (!incident) return 'failed';
+      if (isTerminal(incident.state) || this.stopped) return incident.state;
+      // In flight (resumed after a restart, or a per-instance action not yet settled): wait for it.
+      if (incident.state === 'acting' || incident.state === 'verifying' || this.busy.has(incident.instanceId)) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (incident.hostWorkflow !== wf.id) return incident.state; // detached meanwhile
+      this.busy.add(incident.instanceId);
+      this.evacuating.add(incident.id);
+      const p = this.evacuateAttached(incident, wf)
+        .catch((err: unknown) => {
+          this.o.logger.error('evacuation failed unexpectedly', { incident_id: incident.id, workflow_id: wf.id, error: String((err as Error)?.stack ?? err) });
+          this.safeUpdate(incident.id, { state: 'failed', event: 'engine.error', reason: `internal error during evacuation: ${(err as Error)?.message ?? err}`, retryInMs: 0 });
+        })
+        .finally(() => {
+          this.busy.delete(incident.instanceId);
+          this.evacuating.delete(incident.id);
+          this.pending.delete(p);
+        });
+      this.pending.add(p);
+      await p;
+    }
+  }
+
+  /** Settles incidents attached to a workflow that ended without evacuating them. */
+  settleAttached(wf: HostWorkflow, how: 'dry_run' | 'gave_up' | 'detach', reason: string): void {
+    for (const incident of this.o.journal.open()) {
+      if (incident.hostWorkflow !== wf.id || !(incident.state === 'open' || incident.state === 'waiting')) continue;
+      if (how === 'detach') {
+        this.transition(incident.id, {
+          state: 'waiting',
+          event: 'incident.detached_from_host_workflow',
+          reason,
+          data: { workflow_id: wf.id },
+          patch: { hostWorkflow: undefined },
+          retryInMs: 0,
+        });
+      } else {
+        this.transition(incident.id, {
+          state: how,
+          event: how === 'dry_run' ? 'decision.dry_run' : 'decision.give_up',
+          reason,
+          data: { rule: 'host-workflow', workflow_id: wf.id },
+        });
+      }
+    }
+  }
+
+  /** The evacuation itself (the caller holds the instance's busy flag). */
+  private async evacuateAttached(incident: Incident, wf: HostWorkflow): Promise<void> {
+    const snap = await this.snapshot(incident);
+    if (!snap) return;
+    const { server } = snap;
+    const data = { rule: 'host-workflow', matched: 'host-failure', workflow_id: wf.id, host: wf.host };
+    if (!server) {
+      this.transition(incident.id, { state: 'ignored', event: 'decision.ignore', reason: 'the server no longer exists in Nova', data });
+      return;
+    }
+    if (server.host !== wf.host) {
+      this.transition(incident.id, {
+        state: 'waiting',
+        event: 'incident.detached_from_host_workflow',
+        reason: `server is on ${server.host ?? 'no host'} now, not on the failed ${wf.host}; deciding on its own`,
+        data,
+        patch: { hostWorkflow: undefined },
+        retryInMs: 0,
+      });
+      return;
+    }
+    const safety = this.o.safety;
+    const m = safety ? await safety.maintenance(incident.instanceId, server, snap.hostService) : null;
+    if (m) return this.suppress(incident.id, m);
+    const now = this.o.clock.now();
+    // No cooldown off a dead host (waiting only prolongs the outage), but the window cap holds.
+    const budget = safety ? checkBudget(this.history(incident), incident.id, now, safety.budget, { cooldown: false }) : ({ ok: true } as const);
+    if (!budget.ok) {
+      this.transition(incident.id, { state: 'gave_up', event: 'decision.give_up', reason: budget.reason, data: { ...data, rule: budget.rule } });
+      return;
+    }
+    const vmState = effectiveVmState(server);
+    if (!ACCEPTS.evacuate.includes(vmState)) {
+      this.transition(incident.id, { state: 'failed', event: 'decision.give_up', reason: `Nova does not accept evacuate in vm_state ${vmState}`, data });
+      return;
+    }
+    for (;;) {
+      const hold = safety ? await safety.holdReason() : null;
+      if (!hold) break;
+      const current = this.o.journal.get(incident.id)!;
+      if (current.reason !== hold) this.transition(incident.id, { state: 'waiting', event: 'decision.held', reason: hold, data: { ...data, held_by: 'mass-failure-guard' } });
+      if (this.stopped) return;
+      await new Promise((r) => setTimeout(r, this.o.policy.waitRetryMs));
+    }
+    const reason = `host ${wf.host} failed (${wf.trigger.detail}) and was fenced: evacuate`;
+    if (safety?.dryRun) {
+      this.transition(incident.id, { state: 'dry_run', event: 'decision.dry_run', reason: `dry run: would evacuate: ${reason}`, data: { ...data, action: 'evacuate' } });
+      return;
+    }
+    this.o.journal.note(incident.id, 'decision.act', { action: 'evacuate', ...data, server_name: server.name, reason });
+    await this.o.limits.run(wf.host, () => this.execute(incident.id, 'evacuate', server, reason));
+  }
+
+  private async assertEvacuationSafe(host: string | undefined): Promise<void> {
+    if (!this.o.safety) throw new UnsafeEvacuation('no fencing is configured in this engine; vmha never evacuates an unfenced host');
+    await this.o.safety.assertEvacuationSafe(host);
   }
 
   private async snapshot(incident: Incident): Promise<{ server: Server | null; hostService: ComputeService | null } | undefined> {

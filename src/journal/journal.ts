@@ -29,8 +29,8 @@ export interface Delivery {
   current: string;
   reason: string;
   requestId?: string;
-  /** How it reached us: the webhook, or the reconciler finding a missed one. */
-  via: 'webhook' | 'reconciler';
+  /** How it reached us: the webhook, the reconciler finding a missed one, or a host workflow taking in an instance without an alarm. */
+  via: 'webhook' | 'reconciler' | 'host-workflow';
 }
 
 export interface AdmitResult {
@@ -110,8 +110,9 @@ export class Journal {
         incident.alarmingMetrics = incident.alarmingMetrics.filter((m) => m !== d.metric);
         incident.updatedAt = now;
         // An alarm that clears before vmha acted closes the incident; once an action
-        // ran, the outcome is for verification to decide, so the ok is only noted.
-        const untouched = incident.actions.length === 0 && (incident.state === 'open' || incident.state === 'waiting');
+        // ran, the outcome is for verification to decide, so the ok is only noted. An
+        // instance a host workflow took in stays with it: its host is being fenced.
+        const untouched = incident.actions.length === 0 && (incident.state === 'open' || incident.state === 'waiting') && !incident.hostWorkflow;
         if (d.current === 'ok' && untouched && incident.alarmingMetrics.length === 0) {
           this.applyState(incident, 'closed', `alarm ${d.alarmName} returned to ok before any action`, now);
           this.save(incident);

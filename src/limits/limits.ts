@@ -177,3 +177,49 @@ export class Limits {
     return h;
   }
 }
+
+/** The limiter was stopped while a run waited for its slot. */
+export class RateLimiterStopped extends Error {
+  constructor() {
+    super('rate limiter stopped');
+    this.name = 'RateLimiterStopped';
+  }
+}
+
+/**
+ * At most `perWindow` runs start in any sliding window of `windowSeconds`: the same
+ * exact window as recovery actions, for anything else that must not flood (one per
+ * notification channel). Runs beyond the limit wait their turn, in order.
+ */
+export class RateLimiter {
+  private readonly gate: WindowGate;
+  private stopped = false;
+  private reject: (err: Error) => void = () => undefined;
+  private readonly stopping = new Promise<never>((_, reject) => {
+    this.reject = reject;
+  });
+
+  constructor(perWindow: number, windowSeconds: number, clock: Clock = systemClock) {
+    this.gate = new WindowGate(perWindow, windowSeconds * 1000, clock);
+    this.stopping.catch(() => undefined);
+  }
+
+  /** Runs `fn` once a start is allowed; rejects with RateLimiterStopped if stopped first. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.stopped) throw new RateLimiterStopped();
+    const start = await Promise.race([this.gate.acquire(), this.stopping]);
+    start();
+    return fn();
+  }
+
+  /** Runs waiting for a slot. */
+  waiting(): number {
+    return this.gate.waiting();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.reject(new RateLimiterStopped());
+    await this.gate.stop();
+  }
+}

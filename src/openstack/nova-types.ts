@@ -14,6 +14,8 @@ export interface Server {
   hypervisorHostname: string | undefined;
   /** UP, DOWN, MAINTENANCE, UNKNOWN (2.16+, admin); undefined otherwise. */
   hostStatus: string | undefined;
+  /** OS-EXT-AZ:availability_zone; undefined when Nova does not show it. */
+  availabilityZone?: string | undefined;
   metadata: Record<string, string>;
   /** Image id, or undefined for a volume-backed server. */
   imageId: string | undefined;
@@ -80,6 +82,7 @@ export function toServer(raw: Raw): Server {
     host: str(raw['OS-EXT-SRV-ATTR:host']) ?? undefined,
     hypervisorHostname: str(raw['OS-EXT-SRV-ATTR:hypervisor_hostname']),
     hostStatus: str(raw.host_status),
+    availabilityZone: str(raw['OS-EXT-AZ:availability_zone']),
     metadata,
     // Volume-backed servers carry image "" instead of {id}.
     imageId: image && typeof image === 'object' ? str((image as Raw).id) : undefined,

@@ -11,6 +11,7 @@ import { Journal } from '../journal/journal.ts';
 import { Limits, validateLimits, type LimitSettings } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import { ServiceMetrics } from '../metrics.ts';
+import { Notifier } from '../notify/notifier.ts';
 import type { OpenStackClients } from '../openstack/index.ts';
 import type { PolicyConfig } from '../policy/decide.ts';
 import { AdminApi, LIMITS_SETTING } from '../webhook/admin.ts';
@@ -18,6 +19,7 @@ import { createApp } from '../webhook/app.ts';
 import { WebhookAuth } from '../webhook/auth.ts';
 import { Intake } from '../webhook/intake.ts';
 import { AlarmResolver } from '../webhook/resolve.ts';
+import { budgetFromConfig, buildSafety, type SafetyParts } from './safety.ts';
 
 export interface ServiceDeps {
   config: Readonly<Config>;
@@ -34,6 +36,10 @@ export interface RunningService {
   limits: Limits;
   reconciler: Reconciler;
   metrics: ServiceMetrics;
+  /** Host workflows, mass-failure guard, maintenance switches, dry run. */
+  safety: SafetyParts;
+  /** Absent when notify.enabled is false. */
+  notifier?: Notifier;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,8 @@ export function policyFromConfig(config: Readonly<Config>): PolicyConfig {
     escalationWindowMs: r.escalation_window_s * 1000,
     waitBudgetMs: r.wait_budget_s * 1000,
     waitRetryMs: r.wait_retry_s * 1000,
+    matrix: r.matrix,
+    budget: budgetFromConfig(config),
   };
 }
 
@@ -70,10 +78,14 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
   const limitSettings = persisted && validateLimits(persisted).length === 0 ? persisted : limitsFromConfig(config);
   const limits = new Limits(limitSettings, clock);
   const metrics = new ServiceMetrics();
+  // Built before the engine resumes anything, so its cursor is in place for the first event.
+  const notifier = config.notify.enabled ? new Notifier({ journal, config: config.notify, clock, logger, registry: metrics.registry }) : undefined;
   const now = (): number => clock.now();
   const auth = new WebhookAuth(config.webhook.secret, clients.session, config.webhook.keystone_roles, now);
   const resolver = new AlarmResolver(clients.aodh, now);
   const r = config.recovery;
+  const backoff = { attempts: r.retry.attempts, baseMs: r.retry.base_ms, maxMs: r.retry.max_ms };
+  const safety = buildSafety({ config, nova: clients.nova, journal, clock, logger, backoff });
   const engine = new Engine({
     journal,
     nova: clients.nova,
@@ -81,10 +93,11 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
     clock,
     logger,
     policy: policyFromConfig(config),
-    backoff: { attempts: r.retry.attempts, baseMs: r.retry.base_ms, maxMs: r.retry.max_ms },
+    backoff,
     verifyTimeoutMs: r.verify_timeout_s * 1000,
     verifyPollMs: r.verify_poll_s * 1000,
     metrics,
+    safety: safety.gate,
   });
   const onAdmitted = (id: string, at: number): void => engine.kick(id, at);
   const intake = new Intake({ auth, resolver, journal, clock, logger, metrics, onAdmitted });
@@ -101,7 +114,7 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
   });
   const app = createApp({
     intake,
-    admin: new AdminApi(journal, limits, auth, logger),
+    admin: new AdminApi(journal, limits, auth, logger, safety.admin),
     metrics,
     logger,
     bodyLimitBytes: config.webhook.body_limit_bytes,
@@ -123,6 +136,8 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
   logger.info('vmha serve listening', { url, journal: path.join(config.state.dir, 'journal.sqlite'), limits: limitSettings });
 
   engine.start();
+  safety.start(engine);
+  notifier?.start();
   const reconcileEvery = r.reconcile_interval_s * 1000;
   let reconciling = false;
   const timer = setInterval(() => {
@@ -141,11 +156,15 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
     limits,
     reconciler,
     metrics,
+    safety,
+    notifier,
     close: async () => {
       clearInterval(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await engine.stop();
+      // Both stop together: a workflow may be waiting on an evacuation the engine runs.
+      await Promise.all([safety.stop(), engine.stop()]);
+      await notifier?.stop();
       await limits.stop();
       journal.close();
     },

@@ -7,6 +7,7 @@ import type { Journal } from '../journal/journal.ts';
 import { validateLimits, type LimitSettings, type Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import type { WebhookAuth } from './auth.ts';
+import type { SafetyAdmin } from './safety-admin.ts';
 
 export const LIMITS_SETTING = 'limits';
 
@@ -16,6 +17,8 @@ export class AdminApi {
     private readonly limits: Limits,
     private readonly auth: WebhookAuth,
     private readonly logger: Logger,
+    /** Host workflows, guard and maintenance routes (safety-admin.ts). */
+    private readonly safety?: SafetyAdmin,
   ) {}
 
   router(): express.Router {
@@ -50,6 +53,7 @@ export class AdminApi {
       this.logger.info('limits changed', { limits: settings, by: res.locals.userId });
       res.json(this.limits.snapshot());
     });
+    if (this.safety) r.use(this.safety.router());
     return r;
   }
 

@@ -3,6 +3,8 @@
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { alarmActionUrl } from '../../src/domain/webhook-url.ts';
+import type { FakeCloud } from '../../src/fakes/cloud.ts';
+import type { OpenStackClients } from '../../src/openstack/index.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
 import { withFakeCloud, type CloudFixture } from './cloud.ts';
 import { tmpDir } from './tmp.ts';
@@ -15,7 +17,8 @@ export interface ServiceFixture extends CloudFixture {
   stateDir: string;
   /** Creates a server on a host and its vmha alarm for `metric`; returns ids. */
   seedServer(opts: { name: string; host: string; ha: boolean; metric?: string; template?: string }): Promise<{ serverId: string; alarmId: string; alarmName: string; url: string }>;
-  restart(): Promise<void>;
+  /** Stops the service, runs `between` (e.g. to shape the journal as a crash left it), starts it again. */
+  restart(between?: () => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,14 +36,25 @@ export function testConfig(stateDir: string, overrides: Record<string, unknown> 
       ...(overrides.recovery as object | undefined),
     },
     limits: overrides.limits ?? { global: { per_window: 1000, window_s: 60 }, per_host: { concurrency: 50, per_window: 1000, window_s: 60 } },
+    ...(overrides.notify ? { notify: overrides.notify } : {}),
+    // No correlation delay unless a test asks for the safety features explicitly.
+    safety: overrides.safety ?? { host_failure: { correlate_s: 0 } },
   });
 }
 
-export async function withService(opts: { overrides?: Record<string, unknown>; novaTimings?: Record<string, number> } = {}): Promise<ServiceFixture> {
+export async function withService(
+  opts: {
+    overrides?: Record<string, unknown>;
+    novaTimings?: Record<string, number>;
+    /** Lets a test watch or wrap the clients the service uses (e.g. every Nova call). */
+    wrapClients?: (clients: OpenStackClients, cloud: FakeCloud) => OpenStackClients;
+  } = {},
+): Promise<ServiceFixture> {
   const f = await withFakeCloud({ novaTimings: { liveMigrate: 30, reboot: 20, rebuild: 20, evacuate: 30, ...opts.novaTimings } });
   const t = tmpDir('vmha-serve-');
   const config = testConfig(t.dir, opts.overrides);
-  let service = await startService({ config, clients: f.clients, logger: f.logger, clock: systemClock });
+  const clients = opts.wrapClients ? opts.wrapClients(f.clients, f.cloud) : f.clients;
+  let service = await startService({ config, clients, logger: f.logger, clock: systemClock });
   const fixture: ServiceFixture = {
     ...f,
     config,
@@ -74,9 +88,10 @@ export async function withService(opts: { overrides?: Record<string, unknown>; n
       // The running service listens elsewhere than public_url: give tests its real URL.
       return { serverId: s.id, alarmId: alarm.alarm_id, alarmName, url: actionUrl.replace(config.webhook.public_url, service.url) };
     },
-    async restart() {
+    async restart(between) {
       await service.close();
-      service = await startService({ config, clients: f.clients, logger: f.logger, clock: systemClock });
+      await between?.();
+      service = await startService({ config, clients, logger: f.logger, clock: systemClock });
     },
     async stop() {
       await service.close();

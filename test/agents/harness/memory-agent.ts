@@ -1,23 +1,9 @@
-// In-memory AgentTransport: each command answered by a handler. For runner tests that
-// need what no real agent does on demand (a domain vanishing mid-cycle).
-import type { AgentCommandOptions, AgentTransport } from '../../../agents/transport/types.ts';
+// In-memory AgentTransport for runner tests that need what no real agent does on demand
+// (a domain vanishing mid-cycle). The transport itself lives in agents/transport/memory.ts.
+import { MemoryAgent, type AgentHandler } from '../../../agents/transport/memory.ts';
 
-export type Handler = (execute: string, args: Record<string, unknown> | undefined) => unknown;
-
-export class MemoryAgent implements AgentTransport {
-  readonly calls: { execute: string; at: number }[] = [];
-  constructor(
-    readonly target: string,
-    private readonly handler: Handler,
-  ) {}
-
-  async command(execute: string, args: Record<string, unknown> | undefined, _opts: AgentCommandOptions): Promise<unknown> {
-    this.calls.push({ execute, at: Date.now() });
-    return this.handler(execute, args);
-  }
-
-  async close(): Promise<void> {}
-}
+export { MemoryAgent };
+export type Handler = AgentHandler;
 
 /** guest-info of an agent with guest-exec blocked (the probes then need no exec replies). */
 export const GUEST_INFO_NO_EXEC = {

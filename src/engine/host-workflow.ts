@@ -1,0 +1,414 @@
+// The host failure workflow (masakari's cut: one workflow per failure kind):
+//   detected -> (settle, guard, maintenance) -> disable -> fence -> force down -> evacuate
+// Each step is journaled before the next one, and the workflow record says where it
+// stands, so a restart resumes it: a finished fence is never re-run, a fence whose
+// outcome was lost is run again (powering off is idempotent), and nothing is evacuated
+// unless this workflow's fence succeeded and Nova reports the source compute down.
+// One workflow per host at a time (a unique index), serialized in this process.
+import type { Clock } from '../domain/clock.ts';
+import { RUNNING_STATES, type HostWorkflow, type HostWorkflowInstance } from '../domain/host-workflow.ts';
+import type { IncidentState } from '../domain/incident.ts';
+import type { Logger } from '../log.ts';
+import { Conflict, OpenStackError, Transient } from '../openstack/errors.ts';
+import type { NovaClient } from '../openstack/nova.ts';
+import type { Server } from '../openstack/nova-types.ts';
+import { maintenanceFor, type MaintenanceMatch } from '../policy/maintenance.ts';
+import type { HostFailure } from '../policy/matrix.ts';
+import type { FenceHook } from '../safety/fence.ts';
+import type { SafetyMonitor } from '../safety/monitor.ts';
+import type { SafetyStore } from '../safety/store.ts';
+import { backoffDelay, type BackoffConfig } from './retry.ts';
+
+export type HostNovaPort = Pick<NovaClient, 'computeService' | 'disableService' | 'enableService' | 'forceDown' | 'listServers'>;
+
+/** What the workflow needs from the incident engine (implemented by Engine). */
+export interface Evacuator {
+  /** The instance's open incident attached to the workflow (one is opened if it had no alarm). */
+  attach(serverId: string, wf: HostWorkflow): string;
+  /** Evacuates through the limits and verifies; resolves with the incident's state when it settles. */
+  evacuate(incidentId: string, wf: HostWorkflow): Promise<IncidentState>;
+  /** Settles the incidents attached to a workflow that ends without evacuating them. */
+  settleAttached(wf: HostWorkflow, how: 'dry_run' | 'gave_up' | 'detach', reason: string): void;
+  /** Suppresses an instance's incident (maintenance) during the evacuation step. */
+  suppress(incidentId: string, m: MaintenanceMatch): void;
+}
+
+export interface HostWorkflowOptions {
+  store: SafetyStore;
+  monitor: SafetyMonitor;
+  nova: HostNovaPort;
+  fence: FenceHook | null;
+  clock: Clock;
+  logger: Logger;
+  isHa: (s: Server) => boolean;
+  settleMs: number;
+  dryRun: boolean;
+  backoff: BackoffConfig;
+  /** Delay between re-checks while the guard holds the workflow. */
+  holdRetryMs: number;
+  random?: () => number;
+}
+
+export class HostWorkflows {
+  private evacuator: Evacuator | undefined;
+  private readonly driving = new Map<string, Promise<void>>();
+  private stopped = false;
+  private wake: () => void = () => undefined;
+  private readonly stopping = new Promise<void>((r) => (this.wake = r));
+
+  constructor(private readonly o: HostWorkflowOptions) {}
+
+  /** The engine, which evacuates (set once, after both exist). */
+  connect(evacuator: Evacuator): void {
+    this.evacuator = evacuator;
+  }
+
+  get enabled(): boolean {
+    return this.o.fence !== null && this.o.monitor.hostFailureEnabled;
+  }
+
+  /** Opens (or joins) the workflow for a failed host and drives it; returns it. */
+  report(host: string, failure: HostFailure): HostWorkflow {
+    const { workflow, created } = this.o.store.open(host, { kind: failure.kind, detail: failure.detail }, this.o.dryRun);
+    if (created) {
+      this.o.logger.error('host failure detected: host workflow started', { host, workflow_id: workflow.id, trigger: failure.kind, detail: failure.detail });
+    }
+    if (RUNNING_STATES.has(workflow.state)) this.drive(workflow.id);
+    return workflow;
+  }
+
+  /** Resumes every workflow still running (call once at start-up, after the engine started). */
+  resume(): void {
+    for (const wf of this.o.store.holdingAll()) {
+      if (!RUNNING_STATES.has(wf.state)) continue;
+      this.o.store.event('host.workflow_resumed', { workflow_id: wf.id, host: wf.host, state: wf.state });
+      this.drive(wf.id);
+    }
+  }
+
+  /** Proactive detection: hosts Nova reports down with HA instances on them. */
+  async scan(): Promise<void> {
+    if (!this.enabled || this.stopped) return;
+    for (const { host, failure, downSince } of await this.o.monitor.downHosts()) {
+      if (this.maintenance(host, await this.o.monitor.zoneOf(host))) continue;
+      // One plan (dry run) or one abort per outage, not one per census pass.
+      const last = this.o.store.latest(host);
+      if (last && (last.state === 'planned' || last.state === 'aborted') && last.detectedAt >= downSince) continue;
+      this.report(host, failure);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await Promise.allSettled([...this.driving.values()]);
+  }
+
+  /** Resolves when no workflow is being driven (tests). */
+  async idle(): Promise<void> {
+    while (this.driving.size) await Promise.allSettled([...this.driving.values()]);
+  }
+
+  private drive(id: string): void {
+    if (this.driving.has(id) || this.stopped) return;
+    const run = this.loop(id)
+      .catch((err: unknown) => {
+        this.o.logger.error('host workflow crashed; it resumes at the next start', { workflow_id: id, error: String((err as Error)?.stack ?? err) });
+      })
+      .finally(() => this.driving.delete(id));
+    this.driving.set(id, run);
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await Promise.race([this.o.clock.sleep(ms), this.stopping]);
+  }
+
+  private async loop(id: string): Promise<void> {
+    while (!this.stopped) {
+      const wf = this.o.store.get(id);
+      if (!wf || !RUNNING_STATES.has(wf.state)) return;
+      if (wf.state !== 'detected' && wf.state !== 'evacuating' && !(await this.guardAllows(wf))) continue;
+      switch (wf.state) {
+        case 'detected':
+          await this.settle(wf);
+          break;
+        case 'disabling':
+          await this.novaStep(wf, 'disable', () => this.o.nova.disableService(wf.host, disabledReason(wf)), 'fencing', 'host.service_disabled');
+          break;
+        case 'fencing':
+          await this.fence(wf);
+          break;
+        case 'forcing_down':
+          await this.forceDown(wf);
+          break;
+        case 'evacuating':
+          if (await this.guardAllows(wf)) await this.evacuate(wf);
+          break;
+        default:
+          return;
+      }
+    }
+  }
+
+  /** While the mass-failure guard holds, wait (journaled once per hold); true when the step may go. */
+  private async guardAllows(wf: HostWorkflow): Promise<boolean> {
+    const hold = await this.o.monitor.holdReason();
+    if (!hold) return true;
+    if (wf.reason !== hold) this.o.store.update(wf.id, { event: 'host.workflow_held', reason: hold, data: { step: wf.state } });
+    await this.sleep(this.o.holdRetryMs);
+    return false;
+  }
+
+  private maintenance(host: string, az: string | undefined, instanceId?: string): MaintenanceMatch | null {
+    return maintenanceFor(this.o.store.maintenance(), { host, az, instanceId });
+  }
+
+  /** detected: let the settle time pass, then re-check everything before the first change. */
+  private async settle(wf: HostWorkflow): Promise<void> {
+    const due = wf.detectedAt + this.o.settleMs - this.o.clock.now();
+    if (due > 0) {
+      await this.sleep(due);
+      return;
+    }
+    const m = this.maintenance(wf.host, await this.o.monitor.zoneOf(wf.host));
+    if (m) return this.abort(wf, `maintenance (${m.level}${m.target ? ` ${m.target}` : ''}) is on: no host workflow`);
+    let service;
+    try {
+      service = await this.o.nova.computeService(wf.host);
+    } catch (err) {
+      if (!(err instanceof OpenStackError)) throw err;
+      this.o.logger.warn('host workflow cannot read the compute service; retrying', { workflow_id: wf.id, host: wf.host, error: err.message });
+      await this.sleep(this.o.holdRetryMs);
+      return;
+    }
+    const still = await this.o.monitor.judgeNow(wf.host, service, false);
+    if (!still) return this.abort(wf, `host ${wf.host} no longer looks failed (compute service ${service.state}, alarms cleared) before anything was changed`);
+    if (!(await this.guardAllows(wf))) return;
+    if (wf.dryRun) return this.plan(wf);
+    this.o.store.update(wf.id, { state: 'disabling', event: 'host.workflow_started', reason: still.detail, data: { trigger: wf.trigger.kind } });
+  }
+
+  private abort(wf: HostWorkflow, reason: string): void {
+    this.o.store.update(wf.id, { state: 'aborted', event: 'host.workflow_aborted', reason });
+    this.evacuator?.settleAttached(wf, 'detach', reason);
+    this.o.logger.warn('host workflow aborted; nothing was changed', { workflow_id: wf.id, host: wf.host, reason });
+  }
+
+  /** Dry run: journal what would be done, change nothing (no Nova write, no fence). */
+  private async plan(wf: HostWorkflow): Promise<void> {
+    const servers = (await this.o.nova.listServers({ host: wf.host })).filter(this.o.isHa);
+    const plan = [
+      `would disable the compute service on ${wf.host} (reason "${disabledReason(wf)}")`,
+      `would fence ${wf.host} with the ${this.o.fence?.name ?? 'configured'} fence hook`,
+      `would force the compute service on ${wf.host} down`,
+      `would evacuate ${servers.length} HA instance(s): ${servers.map((s) => s.id).join(', ') || 'none'}`,
+      'would leave the service disabled until `vmha host enable`',
+    ];
+    const updated = this.o.store.update(wf.id, {
+      state: 'planned',
+      event: 'host.workflow_planned',
+      reason: `dry run: ${plan.join('; ')}`,
+      data: { plan, instances: servers.map((s) => s.id), dry_run: true },
+    });
+    this.evacuator?.settleAttached(updated, 'dry_run', `dry run: would be evacuated by host workflow ${wf.id} (${wf.host} failed: ${wf.trigger.detail})`);
+  }
+
+  /** One Nova write with retries on transient errors; moves on to `next` or fails the workflow. */
+  private async novaStep(
+    wf: HostWorkflow,
+    step: string,
+    call: () => Promise<unknown>,
+    next: 'fencing' | 'evacuating',
+    event: string,
+  ): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await call();
+        this.o.store.update(wf.id, { state: next, event, data: { step, attempt } });
+        return true;
+      } catch (err) {
+        if (!(err instanceof OpenStackError)) throw err;
+        const retryable = err instanceof Transient || err instanceof Conflict;
+        this.o.logger.warn(`host workflow: ${step} failed`, { workflow_id: wf.id, host: wf.host, attempt, kind: err.kind, request_id: err.requestId, error: err.detail ?? err.message });
+        if (!retryable || attempt >= this.o.backoff.attempts) {
+          this.fail(wf, step, `${step} failed: ${err.kind} ${err.status ?? ''} ${err.detail ?? err.message}`.replace(/\s+/g, ' ').trim(), {
+            request_id: err.requestId ?? null,
+          });
+          return false;
+        }
+        await this.sleep(backoffDelay(attempt + 1, this.o.backoff, this.o.random));
+        if (this.stopped) return false;
+      }
+    }
+  }
+
+  private fail(wf: HostWorkflow, step: string, reason: string, data: Record<string, unknown> = {}): void {
+    const updated = this.o.store.update(wf.id, { state: 'failed', event: 'host.workflow_failed', reason, data: { step, ...data } });
+    this.evacuator?.settleAttached(updated, 'gave_up', `host workflow ${wf.id} for ${wf.host} failed at ${step}: ${reason}; an operator must check the host`);
+    this.o.logger.error('host workflow failed; the host stays disabled, nothing is evacuated; check the host, then `vmha host enable`', {
+      workflow_id: wf.id,
+      host: wf.host,
+      step,
+      reason,
+    });
+  }
+
+  /** fencing: run the hook; success is required. A fence already known good is not re-run. */
+  private async fence(wf: HostWorkflow): Promise<void> {
+    if (wf.fence?.ok === true) {
+      this.o.store.update(wf.id, { state: 'forcing_down', event: 'host.fence_already_done', data: { fenced_at: wf.fence.finishedAt } });
+      return;
+    }
+    if (!this.o.fence) return this.fail(wf, 'fence', 'no fence hook is configured');
+    if (wf.fence && wf.fence.finishedAt === null) {
+      // The process died while the fence ran: its outcome is unknown, so run it again
+      // (powering off is idempotent) rather than assume anything.
+      this.o.store.event('host.fence_rerun', { workflow_id: wf.id, host: wf.host, previous_start: wf.fence.startedAt });
+    }
+    const startedAt = this.o.clock.now();
+    this.o.store.update(wf.id, { event: 'host.fence_started', data: { hook: this.o.fence.name }, patch: { fence: { startedAt, finishedAt: null, ok: null, detail: null } } });
+    const r = await this.o.fence.fence(wf.host, { workflowId: wf.id });
+    const data = {
+      hook: this.o.fence.name,
+      ok: r.ok,
+      detail: r.detail,
+      exit_code: r.exitCode,
+      signal: r.signal,
+      timed_out: r.timedOut,
+      duration_ms: r.durationMs,
+      stdout_tail: r.stdoutTail,
+      stderr_tail: r.stderrTail,
+    };
+    const fence = { startedAt, finishedAt: this.o.clock.now(), ok: r.ok, detail: r.detail };
+    const line = { workflow_id: wf.id, host: wf.host, ...data };
+    if (r.ok) this.o.logger.warn('fence succeeded', line);
+    else this.o.logger.error('fence FAILED: the workflow stops; nothing is evacuated; check the fence device and the host', line);
+    if (r.ok) {
+      this.o.store.update(wf.id, { state: 'forcing_down', event: 'host.fence_succeeded', data, patch: { fence } });
+    } else {
+      const failed = this.o.store.update(wf.id, { event: 'host.fence_failed', data, patch: { fence } });
+      this.fail(failed, 'fence', `fence failed: ${r.detail}`);
+    }
+  }
+
+  /** forcing_down: tell Nova the host is gone (2.53+ form when available), then check it says so. */
+  private async forceDown(wf: HostWorkflow): Promise<void> {
+    const ok = await this.novaStep(wf, 'force-down', () => this.o.nova.forceDown(wf.host, true), 'evacuating', 'host.service_forced_down');
+    if (!ok) return;
+    const svc = await this.o.nova.computeService(wf.host).catch(() => undefined);
+    if (!svc || !(svc.forcedDown || svc.state === 'down')) {
+      // Should never happen after a 200; if it does, evacuations would be refused anyway.
+      this.o.logger.error('compute service not reported down after force-down', { workflow_id: wf.id, host: wf.host, service: svc });
+    }
+  }
+
+  /** evacuating: every HA instance on the host, through the engine (limits, busy set, verify). */
+  private async evacuate(wf: HostWorkflow): Promise<void> {
+    const ev = this.evacuator;
+    if (!ev) throw new Error('host workflow has no evacuator connected');
+    const onHost = (await this.o.nova.listServers({ host: wf.host })).filter(this.o.isHa);
+    const known = new Set(wf.instances.map((i) => i.serverId));
+    const added: HostWorkflowInstance[] = onHost.filter((s) => !known.has(s.id)).map((s) => ({ serverId: s.id, incidentId: null, outcome: 'pending', detail: null }));
+    let current = wf;
+    if (added.length || !wf.instances.length) {
+      current = this.o.store.update(wf.id, {
+        event: 'host.evacuation_started',
+        data: { instances: [...wf.instances, ...added].map((i) => i.serverId) },
+        patch: { instances: [...wf.instances, ...added] },
+      });
+    }
+    const az = new Map(onHost.map((s) => [s.id, s.availabilityZone]));
+    await Promise.all(
+      current.instances
+        .filter((i) => i.outcome === 'pending')
+        .map(async (i) => {
+          const incidentId = i.incidentId ?? ev.attach(i.serverId, current);
+          if (!i.incidentId) this.setInstance(wf.id, i.serverId, { incidentId });
+          const m = this.maintenance(wf.host, az.get(i.serverId), i.serverId);
+          if (m && m.level === 'instance') {
+            ev.suppress(incidentId, m);
+            this.setInstance(wf.id, i.serverId, { outcome: 'skipped', detail: `maintenance on instance ${i.serverId}` });
+            return;
+          }
+          const state = await ev.evacuate(incidentId, this.o.store.get(wf.id)!);
+          if (this.stopped) return; // interrupted: stays pending, resumed at the next start
+          if (state === 'succeeded') this.setInstance(wf.id, i.serverId, { outcome: 'succeeded', detail: 'evacuated and verified' });
+          else if (state === 'failed' || state === 'gave_up') this.setInstance(wf.id, i.serverId, { outcome: 'failed', detail: `incident ${state}` });
+          else this.setInstance(wf.id, i.serverId, { outcome: 'skipped', detail: `incident ${state}${state === 'waiting' ? ' (no longer on this host)' : ''}` });
+        }),
+    );
+    if (this.stopped) return;
+    const done = this.o.store.get(wf.id)!;
+    if (done.instances.some((i) => i.outcome === 'pending')) return; // interrupted: the loop comes back
+    const by = (o: string): string[] => done.instances.filter((i) => i.outcome === o).map((i) => i.serverId);
+    const summary = { succeeded: by('succeeded'), failed: by('failed'), skipped: by('skipped') };
+    this.o.store.update(wf.id, {
+      state: 'completed',
+      event: 'host.workflow_completed',
+      reason: `evacuated ${summary.succeeded.length}, failed ${summary.failed.length}, skipped ${summary.skipped.length}; ${wf.host} stays disabled until \`vmha host enable ${wf.host}\``,
+      data: summary,
+    });
+    this.o.logger.warn('host workflow completed; the host stays disabled and forced down until an operator runs `vmha host enable`', {
+      workflow_id: wf.id,
+      host: wf.host,
+      ...summary,
+    });
+  }
+
+  private setInstance(id: string, serverId: string, patch: Partial<HostWorkflowInstance>): void {
+    const wf = this.o.store.get(id)!;
+    const instances = wf.instances.map((i) => (i.serverId === serverId ? { ...i, ...patch } : i));
+    const changed = instances.find((i) => i.serverId === serverId)!;
+    this.o.store.update(id, {
+      event: patch.outcome ? 'host.instance_settled' : 'host.instance_attached',
+      data: { server_id: serverId, incident_id: changed.incidentId, outcome: changed.outcome, detail: changed.detail },
+      patch: { instances },
+    });
+  }
+
+  /**
+   * `vmha host enable`: lift force-down, enable the service, release the workflow. Nova
+   * refuses the force-up while `done` evacuations remain (the host has not restarted
+   * since it was fenced): that refusal is passed on, nothing else is changed.
+   */
+  async enable(host: string, by: string, dryRun: boolean): Promise<{ ok: true; steps: string[] } | { ok: false; status: number; message: string }> {
+    const wf = this.o.store.holding(host);
+    if (wf && RUNNING_STATES.has(wf.state) && wf.state !== 'detected') {
+      return { ok: false, status: 409, message: `host workflow ${wf.id} is still ${wf.state} on ${host}; wait for it to finish` };
+    }
+    let svc;
+    try {
+      svc = await this.o.nova.computeService(host);
+    } catch (err) {
+      if (!(err instanceof OpenStackError)) throw err;
+      return { ok: false, status: err.kind === 'NotFound' ? 404 : 502, message: err.message };
+    }
+    const steps: string[] = [];
+    if (svc.forcedDown) steps.push(`lift force-down of the compute service on ${host}`);
+    if (svc.status === 'disabled') steps.push(`enable the compute service on ${host}`);
+    if (wf) steps.push(`release host workflow ${wf.id} (${wf.state})`);
+    if (dryRun) return { ok: true, steps: steps.map((s) => `would ${s}`) };
+    try {
+      if (svc.forcedDown) await this.o.nova.forceDown(host, false);
+      if (svc.status === 'disabled') await this.o.nova.enableService(host);
+    } catch (err) {
+      if (!(err instanceof OpenStackError)) throw err;
+      const hint = err.kind === 'Invalid' ? ' (restart nova-compute on the host first, so that Nova completes its evacuation records)' : '';
+      this.o.store.event('host.enable_refused', { host, by, error: err.detail ?? err.message, request_id: err.requestId ?? null });
+      return { ok: false, status: 409, message: `Nova refused: ${err.detail ?? err.message}${hint}` };
+    }
+    if (wf) {
+      if (wf.state === 'detected') this.o.store.update(wf.id, { state: 'aborted', event: 'host.workflow_aborted', reason: `host enabled by ${by} before the workflow started` });
+      else this.o.store.update(wf.id, { state: 'released', event: 'host.enabled', reason: `enabled by ${by}`, data: { by, steps } });
+    } else {
+      this.o.store.event('host.enabled', { host, by, steps, workflow_id: null });
+    }
+    this.o.logger.warn('host enabled by an operator', { host, by, steps, workflow_id: wf?.id });
+    return { ok: true, steps };
+  }
+}
+
+/** The disabled_reason Nova shows for a host vmha took out (at most 255 characters). */
+export function disabledReason(wf: HostWorkflow): string {
+  return `vmha: host failure workflow ${wf.id}: ${wf.trigger.detail}`.slice(0, 255);
+}
