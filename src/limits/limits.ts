@@ -37,6 +37,8 @@ class WindowGate {
   private readonly limiter: Bottleneck;
   private stopped = false;
   private release: () => void = () => undefined;
+  /** Cancels the window sleeps on stop(), clearing their timers. */
+  private readonly abort = new AbortController();
   /** Resolves on stop(), so slots held for their window do not keep the process alive. */
   private readonly stopping = new Promise<void>((resolve) => {
     this.release = resolve;
@@ -62,7 +64,7 @@ class WindowGate {
         const started = new Promise<void>((resolve) => (markStart = resolve));
         granted(markStart);
         await Promise.race([started, this.stopping]);
-        if (!this.stopped) await Promise.race([this.clock.sleep(this.windowMs), this.stopping]);
+        if (!this.stopped) await this.clock.sleep(this.windowMs, this.abort.signal);
       });
     });
   }
@@ -80,6 +82,7 @@ class WindowGate {
   async stop(): Promise<void> {
     this.stopped = true;
     this.release();
+    this.abort.abort();
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 }

@@ -41,10 +41,16 @@ export interface IntakeDeps {
 
 const fail = (status: number, code: string, message: string): IntakeResponse => ({ status, body: { error: { code, message } } });
 
-/** The key that makes a repeated delivery of the same transition a duplicate. */
-export function deliveryKey(n: AodhNotification): string {
+/**
+ * The key that makes a repeated delivery of the same notification a duplicate. Aodh's
+ * notifier gives every notification a new x-openstack-request-id and keeps it across its
+ * own retries, so the id tells a re-delivery from a new transition worded the same way
+ * (the same alarm firing again later, "... most recent: 999.0"). Without an id, the
+ * body alone decides.
+ */
+export function deliveryKey(n: AodhNotification, requestId?: string): string {
   return createHash('sha256')
-    .update(JSON.stringify([n.alarm_id, n.previous, n.current, n.reason, n.reason_data]))
+    .update(JSON.stringify([n.alarm_id, n.previous, n.current, n.reason, n.reason_data, requestId ?? null]))
     .digest('hex');
 }
 
@@ -96,7 +102,7 @@ export class Intake {
     }
 
     const result = this.d.journal.admit({
-      key: deliveryKey(n),
+      key: deliveryKey(n, req.requestId),
       alarmId: n.alarm_id,
       alarmName: n.alarm_name,
       instanceId: target.instanceId,

@@ -59,15 +59,29 @@ describe('vmha serve: webhook to verified recovery (fake cloud)', function () {
     const s = await f.seedServer({ name: 'pet', host: 'compute-1', ha: true });
     f.cloud.nova.model.addHost('compute-2');
     const body = aodhBody(thresholdTransition(s.alarmName, s.alarmId, 'alarm', 999));
-    const answers = await Promise.all(Array.from({ length: 5 }, () => postLikeAodh(s.url, body)));
+    // A re-delivery carries the same request id (Aodh keeps it across its own retries).
+    const requestId = 'req-6f7a0e0e-2b43-4b8a-9b1b-5f0c0c8d1a11';
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postLikeAodh(s.url, body, { requestId })));
     expect(answers.map((a) => a.status)).to.deep.equal([202, 202, 202, 202, 202]);
     expect(new Set(answers.map((a) => a.body.incident_id)).size).to.equal(1);
     expect(answers.filter((a) => a.body.duplicate === true)).to.have.length(4);
     expect(await terminal(f, answers[0]!.body.incident_id as string)).to.equal('succeeded');
-    // Later deliveries of the same transition still change nothing.
-    await postLikeAodh(s.url, body);
+    // Later deliveries of the same notification still change nothing.
+    await postLikeAodh(s.url, body, { requestId });
     await f.service.engine.idle();
     expect(f.cloud.nova.model.actions).to.have.length(1);
+  });
+
+  it('the same alarm firing again later, worded the same, is a new notification, not a duplicate', async () => {
+    const s = await f.seedServer({ name: 'pet', host: 'compute-1', ha: true });
+    f.cloud.nova.model.addHost('compute-2');
+    const body = aodhBody(thresholdTransition(s.alarmName, s.alarmId, 'alarm', 999));
+    const first = await postLikeAodh(s.url, body);
+    expect(await terminal(f, first.body.incident_id as string)).to.equal('succeeded');
+    const again = await postLikeAodh(s.url, body);
+    expect(again.status).to.equal(202);
+    expect(again.body.duplicate).to.equal(false);
+    expect(again.body.incident_id).to.be.a('string').and.not.equal(first.body.incident_id);
   });
 
   it('an ok transition before any action closes the incident', async () => {
