@@ -36,7 +36,7 @@ PORT_EPMD=4369
 PORT_RABBIT_DIST=25672
 
 COMPUTE_HOSTS=(compute-1 compute-2)
-FLAVOR=vmha.tiny
+FLAVOR=vmha-tiny
 IMAGE=vmha-raw-1m
 ARCHIVE_POLICY=vmha-10s
 
