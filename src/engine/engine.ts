@@ -199,6 +199,8 @@ export class Engine implements Evacuator {
 
   /** A maintenance switch covers the instance: journaled as suppressed, never acted on. */
   suppress(id: string, m: MaintenanceMatch): void {
+    const current = this.o.journal.get(id);
+    if (!current || !(current.state === 'open' || current.state === 'waiting')) return; // in flight or settled: too late
     const what = m.level === 'global' ? 'global maintenance' : `maintenance of ${m.level} ${m.target}`;
     this.transition(id, {
       state: 'suppressed',
@@ -245,11 +247,19 @@ export class Engine implements Evacuator {
         const attached = this.transition(incident.id, {
           state: 'waiting',
           event: 'incident.attached_to_host_workflow',
-          reason: `${decision.reason}; host workflow ${h.workflow.id} is in charge`,
+          reason: decision.failure.kind === 'workflow-active' ? decision.reason : `${decision.reason}; host workflow ${h.workflow.id} is in charge`,
           data: { ...data, workflow_id: h.workflow.id },
           patch: { hostWorkflow: h.workflow.id, nextAttemptAt: null },
         });
-        if (h.kind === 'evacuate-now') await this.evacuateAttached(attached, h.workflow);
+        if (h.kind === 'evacuate-now') {
+          // A late one on a host already fenced and evacuated (this call holds its busy flag).
+          this.evacuating.add(incident.id);
+          try {
+            await this.evacuateAttached(attached, h.workflow);
+          } finally {
+            this.evacuating.delete(incident.id);
+          }
+        }
         return;
       }
     }

@@ -17,6 +17,7 @@ import type { HostFailure } from '../policy/matrix.ts';
 import type { FenceHook } from '../safety/fence.ts';
 import type { SafetyMonitor } from '../safety/monitor.ts';
 import type { SafetyStore } from '../safety/store.ts';
+import { enableHost, type EnableOutcome } from './host-enable.ts';
 import { backoffDelay, type BackoffConfig } from './retry.ts';
 
 export type HostNovaPort = Pick<NovaClient, 'computeService' | 'disableService' | 'enableService' | 'forceDown' | 'listServers'>;
@@ -127,26 +128,33 @@ export class HostWorkflows {
     while (!this.stopped) {
       const wf = this.o.store.get(id);
       if (!wf || !RUNNING_STATES.has(wf.state)) return;
-      if (wf.state !== 'detected' && wf.state !== 'evacuating' && !(await this.guardAllows(wf))) continue;
-      switch (wf.state) {
-        case 'detected':
-          await this.settle(wf);
-          break;
-        case 'disabling':
-          await this.novaStep(wf, 'disable', () => this.o.nova.disableService(wf.host, disabledReason(wf)), 'fencing', 'host.service_disabled');
-          break;
-        case 'fencing':
-          await this.fence(wf);
-          break;
-        case 'forcing_down':
-          await this.forceDown(wf);
-          break;
-        case 'evacuating':
-          if (await this.guardAllows(wf)) await this.evacuate(wf);
-          break;
-        default:
-          return;
+      try {
+        await this.step(wf);
+      } catch (err) {
+        // Nova or the census unreachable, or the state changed under us (an operator
+        // enabled the host): log, wait, and look at the workflow afresh.
+        this.o.logger.warn('host workflow step failed; retrying', { workflow_id: id, host: wf.host, state: wf.state, error: String((err as Error)?.message ?? err) });
+        await this.sleep(this.o.holdRetryMs);
       }
+    }
+  }
+
+  private async step(wf: HostWorkflow): Promise<void> {
+    if (wf.state !== 'detected' && !(await this.guardAllows(wf))) return;
+    switch (wf.state) {
+      case 'detected':
+        return this.settle(wf);
+      case 'disabling':
+        await this.novaStep(wf, 'disable', () => this.o.nova.disableService(wf.host, disabledReason(wf)), 'fencing', 'host.service_disabled');
+        return;
+      case 'fencing':
+        return this.fence(wf);
+      case 'forcing_down':
+        return this.forceDown(wf);
+      case 'evacuating':
+        return this.evacuate(wf);
+      default:
+        return;
     }
   }
 
@@ -318,7 +326,8 @@ export class HostWorkflows {
       });
     }
     const az = new Map(onHost.map((s) => [s.id, s.availabilityZone]));
-    await Promise.all(
+    // allSettled: one failure must not leave the others unwatched; the first error is rethrown after.
+    const results = await Promise.allSettled(
       current.instances
         .filter((i) => i.outcome === 'pending')
         .map(async (i) => {
@@ -337,6 +346,8 @@ export class HostWorkflows {
           else this.setInstance(wf.id, i.serverId, { outcome: 'skipped', detail: `incident ${state}${state === 'waiting' ? ' (no longer on this host)' : ''}` });
         }),
     );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
     if (this.stopped) return;
     const done = this.o.store.get(wf.id)!;
     if (done.instances.some((i) => i.outcome === 'pending')) return; // interrupted: the loop comes back
@@ -366,45 +377,9 @@ export class HostWorkflows {
     });
   }
 
-  /**
-   * `vmha host enable`: lift force-down, enable the service, release the workflow. Nova
-   * refuses the force-up while `done` evacuations remain (the host has not restarted
-   * since it was fenced): that refusal is passed on, nothing else is changed.
-   */
-  async enable(host: string, by: string, dryRun: boolean): Promise<{ ok: true; steps: string[] } | { ok: false; status: number; message: string }> {
-    const wf = this.o.store.holding(host);
-    if (wf && RUNNING_STATES.has(wf.state) && wf.state !== 'detected') {
-      return { ok: false, status: 409, message: `host workflow ${wf.id} is still ${wf.state} on ${host}; wait for it to finish` };
-    }
-    let svc;
-    try {
-      svc = await this.o.nova.computeService(host);
-    } catch (err) {
-      if (!(err instanceof OpenStackError)) throw err;
-      return { ok: false, status: err.kind === 'NotFound' ? 404 : 502, message: err.message };
-    }
-    const steps: string[] = [];
-    if (svc.forcedDown) steps.push(`lift force-down of the compute service on ${host}`);
-    if (svc.status === 'disabled') steps.push(`enable the compute service on ${host}`);
-    if (wf) steps.push(`release host workflow ${wf.id} (${wf.state})`);
-    if (dryRun) return { ok: true, steps: steps.map((s) => `would ${s}`) };
-    try {
-      if (svc.forcedDown) await this.o.nova.forceDown(host, false);
-      if (svc.status === 'disabled') await this.o.nova.enableService(host);
-    } catch (err) {
-      if (!(err instanceof OpenStackError)) throw err;
-      const hint = err.kind === 'Invalid' ? ' (restart nova-compute on the host first, so that Nova completes its evacuation records)' : '';
-      this.o.store.event('host.enable_refused', { host, by, error: err.detail ?? err.message, request_id: err.requestId ?? null });
-      return { ok: false, status: 409, message: `Nova refused: ${err.detail ?? err.message}${hint}` };
-    }
-    if (wf) {
-      if (wf.state === 'detected') this.o.store.update(wf.id, { state: 'aborted', event: 'host.workflow_aborted', reason: `host enabled by ${by} before the workflow started` });
-      else this.o.store.update(wf.id, { state: 'released', event: 'host.enabled', reason: `enabled by ${by}`, data: { by, steps } });
-    } else {
-      this.o.store.event('host.enabled', { host, by, steps, workflow_id: null });
-    }
-    this.o.logger.warn('host enabled by an operator', { host, by, steps, workflow_id: wf?.id });
-    return { ok: true, steps };
+  /** `vmha host enable` (see host-enable.ts). */
+  enable(host: string, by: string, dryRun: boolean): Promise<EnableOutcome> {
+    return enableHost({ store: this.o.store, nova: this.o.nova, logger: this.o.logger }, host, by, dryRun);
   }
 }
 

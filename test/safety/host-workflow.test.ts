@@ -231,6 +231,45 @@ describe('host failure workflow (fake cloud, end to end)', function () {
     for (const c of calls) expect(c.sourceUp).to.equal(false);
   });
 
+  it('host maintenance: a host Nova reports down gets no workflow; instance maintenance: that instance is not evacuated', async () => {
+    f = await withService({ overrides: { safety: safetyOverrides(fence.ok, fence.log) }, wrapClients: watchNova(calls) });
+    const { failing } = await seedCloud(f, 3);
+    await admin(f, 'PUT', '/maintenance', { level: 'host', target: 'compute-1', on: true, reason: 'rack work' });
+    await admin(f, 'PUT', '/maintenance', { level: 'instance', target: failing[0]!.serverId, on: true });
+    f.cloud.nova.model.setHostAlive('compute-1', false);
+    await new Promise((r) => setTimeout(r, 1000)); // several census passes
+    expect(f.service.safety.store.list()).to.deep.equal([]);
+    expect(calls).to.deep.equal([]);
+
+    // Host maintenance off: the workflow runs, and leaves the instance under maintenance alone.
+    await admin(f, 'PUT', '/maintenance', { level: 'host', target: 'compute-1', on: false });
+    await until('workflow completed', () => f.service.safety.store.holding('compute-1')?.state === 'completed', 15_000);
+    const wf = f.service.safety.store.holding('compute-1')!;
+    const outcome = Object.fromEntries(wf.instances.map((i) => [i.serverId, i.outcome]));
+    expect(outcome).to.deep.equal({ [failing[0]!.serverId]: 'skipped', [failing[1]!.serverId]: 'succeeded', [failing[2]!.serverId]: 'succeeded' });
+    expect(calls.filter((c) => c.method === 'evacuate').map((c) => c.args[0]).sort()).to.deep.equal([failing[1]!.serverId, failing[2]!.serverId].sort());
+    expect(f.service.journal.list({ instanceId: failing[0]!.serverId })[0]!.state).to.equal('suppressed');
+  });
+
+  it('a late alarm from an instance still on a host the workflow already fenced: evacuated at once, no second fence', async () => {
+    f = await withService({ overrides: { safety: safetyOverrides(fence.ok, fence.log) }, wrapClients: watchNova(calls) });
+    const { failing } = await seedCloud(f, 3);
+    await Promise.all(failing.map((s) => alarm(s)));
+    await until('workflow completed', () => f.service.safety.store.holding('compute-1')?.state === 'completed', 15_000);
+    // An HA instance Nova still places on the fenced host (e.g. HA metadata set since).
+    const late = await f.seedServer({ name: 'late', host: 'compute-1', ha: true });
+    const res = await alarm(late);
+    const id = res.body.incident_id as string;
+    await until('late one settled', () => isTerminal(f.service.journal.get(id)?.state ?? 'open'), 15_000);
+    expect(f.service.journal.get(id)!.state).to.equal('succeeded');
+    expect(f.cloud.nova.model.getServer(late.serverId)!.host).to.not.equal('compute-1');
+    expect(fence.calls()).to.have.length(1);
+    expect(f.service.safety.store.list()).to.have.length(1);
+    const evacuations = calls.filter((c) => c.method === 'evacuate');
+    expect(evacuations).to.have.length(4);
+    for (const c of evacuations) expect(c.sourceUp).to.equal(false);
+  });
+
   it('the split-brain guard refuses an evacuate the matrix asks for on an unfenced host', async () => {
     const matrix = { rules: [{ name: 'evacuate-on-ping', when: { alarms: { any: ['instance.ping.delay'] } }, then: ['evacuate'] }] };
     f = await withService({ overrides: { recovery: { matrix }, safety: safetyOverrides(fence.ok, fence.log) }, wrapClients: watchNova(calls) });
