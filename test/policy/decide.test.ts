@@ -1,73 +1,8 @@
 import { expect } from 'chai';
-import type { Incident } from '../../src/domain/incident.ts';
-import type { ComputeService, Server } from '../../src/openstack/nova-types.ts';
-import { decide, DEFAULT_POLICY, type DecisionInput, type PastAction } from '../../src/policy/decide.ts';
+import { decide, DEFAULT_POLICY, type DecisionInput } from '../../src/policy/decide.ts';
+import { DISK, incident, input, NOW, past, PING, server, svc } from '../helpers/policy.ts';
 
-const NOW = Date.parse('2026-03-01T12:00:00Z');
-const PING = 'instance.ping.delay';
-const DISK = 'instance.disk.health';
-
-function server(over: Partial<Server> = {}): Server {
-  return {
-    id: 's1',
-    name: 'pet',
-    status: 'ACTIVE',
-    vmState: 'active',
-    taskState: null,
-    powerState: 1,
-    host: 'compute-1',
-    hypervisorHostname: 'compute-1',
-    hostStatus: 'UP',
-    metadata: { HA_Enabled: 'True' },
-    imageId: 'img',
-    projectId: 'p',
-    locked: false,
-    updated: undefined,
-    ...over,
-  };
-}
-
-function incident(metrics: string[], over: Partial<Incident> = {}): Incident {
-  return {
-    id: 'i1',
-    instanceId: 's1',
-    state: 'open',
-    openedAt: NOW - 1000,
-    updatedAt: NOW,
-    closedAt: null,
-    alarmingMetrics: metrics,
-    actions: [],
-    attempts: 0,
-    nextAttemptAt: NOW,
-    reason: '',
-    ...over,
-  };
-}
-
-const UP: ComputeService = {
-  id: 'u',
-  binary: 'nova-compute',
-  host: 'compute-1',
-  zone: 'nova',
-  status: 'enabled',
-  state: 'up',
-  disabledReason: null,
-  forcedDown: false,
-  updatedAt: null,
-};
-
-function input(metrics: string[], over: Partial<DecisionInput> = {}): DecisionInput {
-  return { incident: incident(metrics), server: server(), hostService: UP, history: [], now: NOW, ...over };
-}
-
-const past = (action: PastAction['action'], over: Partial<PastAction> = {}): PastAction => ({
-  incidentId: 'old',
-  action,
-  at: NOW - 10 * 60_000,
-  outcome: 'succeeded',
-  metrics: [PING],
-  ...over,
-});
+const UP = svc();
 
 describe('policy/decide (default matrix)', () => {
   const table: [string, DecisionInput, { kind: string; action?: string; rule?: string }][] = [

@@ -2,79 +2,10 @@ import { expect } from 'chai';
 import { ConfigError } from '../../src/config/errors.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { parseMatrix } from '../../src/config/matrix-file.ts';
-import type { Incident } from '../../src/domain/incident.ts';
-import type { ComputeService, Server } from '../../src/openstack/nova-types.ts';
-import { decide, DEFAULT_POLICY, type Decision, type DecisionInput, type PastAction, type PolicyConfig } from '../../src/policy/decide.ts';
+import { decide, DEFAULT_POLICY, type Decision, type DecisionInput, type PolicyConfig } from '../../src/policy/decide.ts';
 import { defaultMatrix, hostServiceFlags, type HostFailure } from '../../src/policy/matrix.ts';
+import { DISK, incident, input, NOW, past, PING, server, svc } from '../helpers/policy.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-
-const NOW = Date.parse('2026-03-01T12:00:00Z');
-const PING = 'instance.ping.delay';
-const DISK = 'instance.disk.health';
-
-const server = (over: Partial<Server> = {}): Server => ({
-  id: 's1',
-  name: 'pet',
-  status: 'ACTIVE',
-  vmState: 'active',
-  taskState: null,
-  powerState: 1,
-  host: 'compute-1',
-  hypervisorHostname: 'compute-1',
-  hostStatus: 'UP',
-  metadata: { HA_Enabled: 'True' },
-  imageId: 'img',
-  projectId: 'p',
-  locked: false,
-  updated: undefined,
-  ...over,
-});
-
-const incident = (metrics: string[], over: Partial<Incident> = {}): Incident => ({
-  id: 'i1',
-  instanceId: 's1',
-  state: 'open',
-  openedAt: NOW - 1000,
-  updatedAt: NOW,
-  closedAt: null,
-  alarmingMetrics: metrics,
-  actions: [],
-  attempts: 0,
-  nextAttemptAt: NOW,
-  reason: '',
-  ...over,
-});
-
-const svc = (over: Partial<ComputeService> = {}): ComputeService => ({
-  id: 'u',
-  binary: 'nova-compute',
-  host: 'compute-1',
-  zone: 'nova',
-  status: 'enabled',
-  state: 'up',
-  disabledReason: null,
-  forcedDown: false,
-  updatedAt: null,
-  ...over,
-});
-
-const input = (metrics: string[], over: Partial<DecisionInput> = {}): DecisionInput => ({
-  incident: incident(metrics),
-  server: server(),
-  hostService: svc(),
-  history: [],
-  now: NOW,
-  ...over,
-});
-
-const past = (action: PastAction['action'], over: Partial<PastAction> = {}): PastAction => ({
-  incidentId: 'old',
-  action,
-  at: NOW - 10 * 60_000,
-  outcome: 'succeeded',
-  metrics: [PING],
-  ...over,
-});
 
 const FAILED: HostFailure = { kind: 'instances-alarming', detail: '3 HA instances on compute-1 alarming within 120 s (threshold 3)' };
 
