@@ -55,8 +55,13 @@ export function encodeSync(id: number): Buffer {
   return Buffer.concat([Buffer.from([SENTINEL]), encodeCommand('guest-sync-delimited', { id })]);
 }
 
+/** The QMP-style request a guest agent takes: {"execute", "arguments"?}. */
+export function agentRequestJson(execute: string, args?: Record<string, unknown>): string {
+  return JSON.stringify(args === undefined ? { execute } : { execute, arguments: args });
+}
+
 export function encodeCommand(execute: string, args?: Record<string, unknown>): Buffer {
-  return Buffer.from(JSON.stringify(args === undefined ? { execute } : { execute, arguments: args }) + '\n', 'utf8');
+  return Buffer.from(agentRequestJson(execute, args) + '\n', 'utf8');
 }
 
 export type ParsedReply =

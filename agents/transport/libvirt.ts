@@ -3,12 +3,13 @@
 import type { LibvirtAddon } from '../native/index.ts';
 import { isLibvirtAddonError } from '../native/index.ts';
 import { AgentCommandFailed, AgentProtocolError, AgentTimeout } from './errors.ts';
-import { parseReply } from './framing.ts';
+import { agentRequestJson, parseReply } from './framing.ts';
 import { agentErrorFromLibvirt, VIR_ERR } from './libvirt-errors.ts';
 import type { AgentCommandOptions, AgentTransport } from './types.ts';
+import { OneAtATime } from './serial.ts';
 
 export class LibvirtTransport implements AgentTransport {
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new OneAtATime();
 
   constructor(
     private readonly addon: LibvirtAddon,
@@ -17,16 +18,13 @@ export class LibvirtTransport implements AgentTransport {
   ) {}
 
   command(execute: string, args: Record<string, unknown> | undefined, opts: AgentCommandOptions): Promise<unknown> {
-    const run = (): Promise<unknown> => this.run(execute, args, opts.timeoutMs);
-    const result = this.chain.then(run, run);
-    this.chain = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.run(execute, args, opts.timeoutMs));
   }
 
   async close(): Promise<void> {}
 
   private async run(execute: string, args: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown> {
-    const json = JSON.stringify(args === undefined ? { execute } : { execute, arguments: args });
+    const json = agentRequestJson(execute, args);
     const timeoutSec = Math.max(1, Math.ceil(timeoutMs / 1000));
     const started = Date.now();
     let text: string;

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import { AgentCommandFailed, AgentProtocolError, AgentTimeout, AgentUnavailable, type AgentError } from './errors.ts';
 import { encodeCommand, encodeSync, isSyncReply, parseReply, ReplyScanner, type ParsedReply } from './framing.ts';
 import type { AgentCommandOptions, AgentTransport } from './types.ts';
+import { OneAtATime } from './serial.ts';
 
 export interface SocketTransportOptions {
   /** Drop the connection when one reply grows past this (a runaway or hostile agent). */
@@ -24,7 +25,7 @@ export class SocketTransport implements AgentTransport {
   private connecting: Promise<net.Socket> | undefined;
   private readonly scanner = new ReplyScanner();
   private waiter: Waiter | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new OneAtATime();
   private nextSyncId = randomInt(1, 2 ** 30);
   private readonly maxReplyBytes: number;
   /** Lines dropped as stale (late replies to timed-out commands, parser-reset errors). */
@@ -39,10 +40,7 @@ export class SocketTransport implements AgentTransport {
   }
 
   command(execute: string, args: Record<string, unknown> | undefined, opts: AgentCommandOptions): Promise<unknown> {
-    const run = (): Promise<unknown> => this.run(execute, args, opts.timeoutMs);
-    const result = this.chain.then(run, run);
-    this.chain = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.run(execute, args, opts.timeoutMs));
   }
 
   async close(): Promise<void> {

@@ -3,10 +3,11 @@
 // hundreds. virsh prints only text, so its errors are classified here, once.
 import { execFile } from 'node:child_process';
 import { AgentProtocolError, AgentTimeout } from './errors.ts';
-import { parseReply } from './framing.ts';
+import { agentRequestJson, parseReply } from './framing.ts';
 import { agentErrorFromLibvirt, VIR_ERR } from './libvirt-errors.ts';
 import { AgentCommandFailed } from './errors.ts';
 import type { AgentCommandOptions, AgentTransport } from './types.ts';
+import { OneAtATime } from './serial.ts';
 
 /** Runs virsh with args; resolves with stdout or rejects with {stderr, timedOut}. */
 export function runVirsh(uri: string, args: string[], timeoutMs: number): Promise<string> {
@@ -28,7 +29,7 @@ export function virshErrorCode(stderr: string): number {
 }
 
 export class VirshTransport implements AgentTransport {
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new OneAtATime();
 
   constructor(
     private readonly uri: string,
@@ -36,16 +37,13 @@ export class VirshTransport implements AgentTransport {
   ) {}
 
   command(execute: string, args: Record<string, unknown> | undefined, opts: AgentCommandOptions): Promise<unknown> {
-    const run = (): Promise<unknown> => this.run(execute, args, opts.timeoutMs);
-    const result = this.chain.then(run, run);
-    this.chain = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.run(execute, args, opts.timeoutMs));
   }
 
   async close(): Promise<void> {}
 
   private async run(execute: string, args: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown> {
-    const json = JSON.stringify(args === undefined ? { execute } : { execute, arguments: args });
+    const json = agentRequestJson(execute, args);
     const timeoutS = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     let out: string;
     try {
