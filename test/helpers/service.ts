@@ -7,6 +7,7 @@ import type { FakeCloud } from '../../src/fakes/cloud.ts';
 import type { OpenStackClients } from '../../src/openstack/index.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
 import { withFakeCloud, type CloudFixture } from './cloud.ts';
+import { renderedAlarm } from './alarm-body.ts';
 import { tmpDir } from './tmp.ts';
 
 export const SECRET = 'test-webhook-secret-123';
@@ -15,8 +16,8 @@ export interface ServiceFixture extends CloudFixture {
   service: RunningService;
   config: Readonly<Config>;
   stateDir: string;
-  /** Creates a server on a host and its vmha alarm for `metric`; returns ids. */
-  seedServer(opts: { name: string; host: string; ha: boolean; metric?: string; template?: string }): Promise<{ serverId: string; alarmId: string; alarmName: string; url: string }>;
+  /** Creates a server on a host and its vmha alarm from `template` (default ping-delay); returns ids. */
+  seedServer(opts: { name: string; host: string; ha: boolean; template?: string }): Promise<{ serverId: string; alarmId: string; alarmName: string; url: string }>;
   /** Stops the service, runs `between` (e.g. to shape the journal as a crash left it), starts it again. */
   restart(between?: () => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
@@ -62,29 +63,14 @@ export async function withService(
     get service() {
       return service;
     },
-    async seedServer({ name, host, ha, metric = 'instance.ping.delay', template = 'ping-delay' }) {
+    async seedServer({ name, host, ha, template = 'ping-delay' }) {
       const { projectId } = await f.clients.session.getToken();
       if (!f.cloud.nova.model.hostRecord(host)) f.cloud.nova.model.addHost(host);
       const s = f.cloud.nova.model.addServer({ name, host, metadata: ha ? { HA_Enabled: 'True' } : {}, projectId, userId: 'u' });
-      const alarmName = `vmha:${template}:${s.id}`;
+      const body = renderedAlarm(template, s.id, config.webhook.public_url, SECRET);
+      const alarmName = body.name;
       const actionUrl = alarmActionUrl(config.webhook.public_url, SECRET, alarmName);
-      const alarm = await f.clients.aodh.create({
-        name: alarmName,
-        type: 'gnocchi_resources_threshold',
-        severity: 'critical',
-        alarm_actions: [actionUrl],
-        ok_actions: [actionUrl],
-        gnocchi_resources_threshold_rule: {
-          metric,
-          resource_type: 'instance',
-          resource_id: s.id,
-          aggregation_method: 'mean',
-          comparison_operator: 'gt',
-          threshold: 500,
-          granularity: 10,
-          evaluation_periods: 3,
-        },
-      });
+      const alarm = await f.clients.aodh.create(body);
       // The running service listens elsewhere than public_url: give tests its real URL.
       return { serverId: s.id, alarmId: alarm.alarm_id, alarmName, url: actionUrl.replace(config.webhook.public_url, service.url) };
     },

@@ -15,7 +15,7 @@ async function seedHosts(f: ServiceFixture, per: number, metric: 'ping' | 'disk'
       list.push(
         await f.seedServer(
           metric === 'disk'
-            ? { name: `${host}-pet-${i}`, host, ha: true, metric: 'instance.disk.health', template: 'disk-health' }
+            ? { name: `${host}-pet-${i}`, host, ha: true, template: 'disk-health' }
             : { name: `${host}-pet-${i}`, host, ha: true },
         ),
       );

@@ -9,7 +9,7 @@ type Seeded = Awaited<ReturnType<ServiceFixture['seedServer']>>;
 
 const DISK_RESET = { rules: [{ name: 'disk-reset', when: { alarms: { any: ['instance.disk.health'] } }, then: ['reboot-hard'], escalate: false }] };
 const disk = (f: ServiceFixture, name: string, host: string): Promise<Seeded> =>
-  f.seedServer({ name, host, ha: true, metric: 'instance.disk.health', template: 'disk-health' });
+  f.seedServer({ name, host, ha: true, template: 'disk-health' });
 
 async function terminal(f: ServiceFixture, id: string): Promise<string> {
   return until(`incident ${id} terminal`, () => {

@@ -39,7 +39,7 @@ describe('vmha serve: webhook to verified recovery (fake cloud)', function () {
   });
 
   it('a disk alarm gives a hard reboot', async () => {
-    const s = await f.seedServer({ name: 'pet', host: 'compute-1', ha: true, metric: 'instance.disk.health', template: 'disk-health' });
+    const s = await f.seedServer({ name: 'pet', host: 'compute-1', ha: true, template: 'disk-health' });
     const res = await postLikeAodh(s.url, aodhBody(thresholdTransition(s.alarmName, s.alarmId, 'alarm', -1)));
     expect(await terminal(f, res.body.incident_id as string)).to.equal('succeeded');
     expect(f.cloud.nova.model.actions.map((a) => a.body)).to.deep.equal([{ reboot: { type: 'HARD' } }]);
