@@ -10,7 +10,12 @@ export const recoverySchema = z
     /** Action per alarming metric; with several alarming, the strongest on the ladder wins. */
     actions: z
       .record(z.string().min(1), action)
-      .default({ 'instance.ping.delay': 'live-migrate', 'instance.disk.health': 'reboot-hard', 'instance.agent.up': 'none' }),
+      .default({
+        'instance.ping.delay': 'live-migrate',
+        'instance.disk.health': 'reboot-hard',
+        'instance.agent.up': 'none',
+        'composite:guest-unresponsive': 'reboot-hard',
+      }),
     /** Escalation order when the same fault comes back after a success. */
     ladder: z.array(action.exclude(['none'])).min(1).default(['live-migrate', 'reboot-hard', 'rebuild']),
     /** Metadata key that opts an instance in to rebuild (it loses local disk state). */

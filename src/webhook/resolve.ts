@@ -1,6 +1,7 @@
 // Maps an alarm id to the instance and metric it watches, by reading the alarm from
 // Aodh once and caching it: the notification itself does not say which instance.
 import type { AlarmTarget } from '../domain/alarm.ts';
+import { parseAlarmName } from '../alarms/render.ts';
 import type { AodhClient, Alarm } from '../openstack/aodh.ts';
 
 interface RuleLeaf {
@@ -28,10 +29,18 @@ export function targetOf(alarm: Alarm): AlarmTarget | undefined {
     alarmId: alarm.alarm_id,
     alarmName: alarm.name,
     instanceId: [...instances][0]!,
-    // A composite alarm over several metrics is one signal of its own.
-    metric: metrics.length === 1 ? metrics[0]! : `composite:${alarm.name}`,
+    metric: metrics.length === 1 ? metrics[0]! : compositeSignal(alarm.name),
     projectId: alarm.project_id,
   };
+}
+
+/**
+ * A composite alarm over several metrics is one signal of its own, named after its
+ * template (`composite:guest-unresponsive` for vmha:guest-unresponsive:<id>), so one
+ * `recovery.actions` entry covers every instance; a foreign alarm keeps its own name.
+ */
+export function compositeSignal(alarmName: string): string {
+  return `composite:${parseAlarmName(alarmName)?.template ?? alarmName}`;
 }
 
 export class AlarmResolver {

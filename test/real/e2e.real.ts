@@ -12,6 +12,7 @@ import { bundledTemplatesDir, loadTemplate, resolveVariables } from '../../src/a
 import { run } from '../../src/cli/main.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { systemClock } from '../../src/domain/clock.ts';
+import type { Incident } from '../../src/domain/incident.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { OpenStackError } from '../../src/openstack/errors.ts';
 import type { OpenStackClients } from '../../src/openstack/index.ts';
@@ -46,6 +47,7 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
   const resources: string[] = [];
   let serverId: string;
   let trustServerId: string;
+  let hangServerId: string;
   let lastBreachAt = 0;
   const log = memoryLogger();
 
@@ -70,7 +72,11 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
     service = await startService({ config, clients: c, logger: log.logger, clock: systemClock });
     expect(service.url).to.equal(publicUrl);
 
-    [serverId, trustServerId] = await Promise.all([haServer(c, 'vmha-e2e', servers, resources), haServer(c, 'vmha-e2e-trust', servers, resources)]);
+    [serverId, trustServerId, hangServerId] = await Promise.all([
+      haServer(c, 'vmha-e2e', servers, resources),
+      haServer(c, 'vmha-e2e-trust', servers, resources),
+      haServer(c, 'vmha-e2e-hang', servers, resources),
+    ]);
   });
 
   after(async () => {
@@ -86,6 +92,46 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
     }
     dir.cleanup();
   });
+
+  /** Runs the vmha CLI in-process against the real cloud with a config of `alarms` settings. */
+  function cli(alarms: Record<string, unknown>): (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }> {
+    const configFile = dir.write(
+      `cli/vmha-${Object.keys(alarms).join('-') || 'default'}.yaml`,
+      YAML.stringify({
+        openstack: { cloud: 'vmha-test' },
+        webhook: { public_url: publicUrl, secret: SECRET },
+        state: { dir: dir.dir },
+        alarms: { evaluation_interval_s: 10, archive_policy: POLICY, ...alarms },
+      }),
+    );
+    return async (args) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await run(args, {
+        stdout: (x) => (stdout += x),
+        stderr: (x) => (stderr += x),
+        env: { VMHA_CONFIG: configFile, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML },
+        cwd: dir.dir,
+        isTTY: false,
+      });
+      return { code, stdout, stderr };
+    };
+  }
+
+  /** Posts one ping-delay and agent-up measure for `id`, as a probe cycle would. */
+  async function probeMeasures(id: string, pingMs: number, agentUp: 0 | 1): Promise<void> {
+    const timestamp = new Date().toISOString();
+    await c.gnocchi.batchResourceMeasures({ [id]: { [METRIC.pingDelay]: [{ timestamp, value: pingMs }], [METRIC.agentUp]: [{ timestamp, value: agentUp }] } });
+  }
+
+  /** Waits for vmha's incident to succeed; fails at once if it ends any other way. */
+  async function succeeded(incidentId: string): Promise<Incident> {
+    return waitFor('the incident to succeed', async () => {
+      const i = service!.journal.get(incidentId)!;
+      if (['failed', 'gave_up', 'ignored', 'suppressed', 'dry_run'].includes(i.state)) throw new FatalError(`incident ended ${i.state}: ${i.reason}`);
+      return i.state === 'succeeded' ? i : undefined;
+    }, 180_000, 1000);
+  }
 
   /** Renders and creates the ping-delay alarm, posts breaching measures until vmha opens an incident, waits for its success. */
   async function recoverThroughAodh(id: string, trust: boolean): Promise<void> {
@@ -113,11 +159,7 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
     }, 90_000, 2000);
     console.log(`      incident opened ${Math.round((Date.now() - started) / 1000)} s after the first breaching measure`);
 
-    const done = await waitFor('the incident to succeed', async () => {
-      const i = service!.journal.get(incident.id)!;
-      if (['failed', 'gave_up', 'ignored', 'suppressed', 'dry_run'].includes(i.state)) throw new FatalError(`incident ended ${i.state}: ${i.reason}`);
-      return i.state === 'succeeded' ? i : undefined;
-    }, 180_000, 1000);
+    const done = await succeeded(incident.id);
     expect(done.actions.map((a) => a.action)).to.deep.equal(['live-migrate']);
 
     const migrations = (await c.nova.listInstanceActions(id)).filter((a) => a.action === 'live-migration');
@@ -172,28 +214,7 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
   });
 
   it('vmha alarms lint and alarms install --instance work against the real Aodh and Gnocchi (issue 6)', async () => {
-    const configFile = dir.write(
-      'cli/vmha.yaml',
-      YAML.stringify({
-        openstack: { cloud: 'vmha-test' },
-        webhook: { public_url: publicUrl, secret: SECRET },
-        state: { dir: dir.dir },
-        alarms: { evaluation_interval_s: 10, archive_policy: POLICY },
-      }),
-    );
-    const vmha = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-      let stdout = '';
-      let stderr = '';
-      const code = await run(args, {
-        stdout: (x) => (stdout += x),
-        stderr: (x) => (stderr += x),
-        env: { VMHA_CONFIG: configFile, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML },
-        cwd: dir.dir,
-        isTTY: false,
-      });
-      return { code, stdout, stderr };
-    };
-
+    const vmha = cli({});
     const lint = await vmha(['--json', 'alarms', 'lint']);
     expect(lint.code, lint.stderr + lint.stdout).to.equal(0);
     const report = JSON.parse(lint.stdout) as { errors: number; templates: { name: string; findings: { level: string }[]; leaves: { archive_policy: string | null }[] }[] };
@@ -221,6 +242,38 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
       await c.aodh.delete(a.alarm_id);
       alarmIds.delete(a.alarm_id);
     }
+  });
+
+  it('the composite guest-unresponsive template: real Aodh accepts it, holds on ping alone, fires on ping AND agent down; vmha hard-reboots once (issue 6)', async () => {
+    const vmha = cli({ templates: ['guest-unresponsive'], vars: { 'guest-unresponsive': { periods: 1 } } });
+    const lint = await vmha(['--json', 'alarms', 'lint']);
+    expect(lint.code, lint.stderr + lint.stdout).to.equal(0);
+    const install = await vmha(['alarms', 'install', '--instance', hangServerId, '--template', 'guest-unresponsive']);
+    expect(install.code, install.stderr + install.stdout).to.equal(0);
+    const [alarm] = (await listOwnedAlarms(c)).filter((a) => a.name === `vmha:guest-unresponsive:${hangServerId}`);
+    expect(alarm, 'the installed composite alarm').to.not.equal(undefined);
+    alarmIds.add(alarm!.alarm_id);
+    const full = (await c.session.request<Record<string, unknown>>('alarming', { service: 'aodh', method: 'GET', path: `/v2/alarms/${alarm!.alarm_id}` })).body;
+    expect(full.type).to.equal('composite');
+
+    // Ping lost but the agent answers: one signal alone; Aodh evaluates the rule to ok.
+    await waitFor('Aodh to evaluate the composite to ok on ping alone', async () => {
+      await probeMeasures(hangServerId, 999, 1);
+      return (await c.aodh.getState(alarm!.alarm_id)) === 'ok';
+    }, 90_000, 2000);
+    expect(service!.journal.list({ instanceId: hangServerId }), 'no incident on ping alone').to.deep.equal([]);
+
+    // Both: the guest hangs. Aodh fires, vmha hard-reboots it (recovery.actions default).
+    const incident = await waitFor('an incident for the hung guest', async () => {
+      const found = service!.journal.list({ instanceId: hangServerId })[0];
+      if (found) return found;
+      await probeMeasures(hangServerId, 999, 0);
+      return undefined;
+    }, 90_000, 2000);
+    expect(incident.alarmingMetrics).to.deep.equal(['composite:guest-unresponsive']);
+    const done = await succeeded(incident.id);
+    expect(done.actions.map((a) => a.action)).to.deep.equal(['reboot-hard']);
+    expect((await c.nova.listInstanceActions(hangServerId)).filter((a) => a.action === 'reboot')).to.have.length(1);
   });
 });
 
