@@ -5,7 +5,9 @@
 #   cloud.sh setup          first-time configuration (databases, keystone, catalog, schemas, seeds);
 #                           leaves the cloud running
 #   cloud.sh start          start every service on 127.0.0.1 and wait until all are ready
-#   cloud.sh start NAME...  start single stopped services (e.g. compute-1) and wait for them
+#   cloud.sh start NAME...  start single stopped services (e.g. compute-1) and wait for them;
+#                           a disabled/forced-down compute is re-enabled, unless
+#                           --keep-disabled comes first (then only its heartbeat is awaited)
 #   cloud.sh stop [NAME...] stop exactly what start started (pid files / process groups)
 #   cloud.sh kill NAME...   SIGKILL single services (simulate a crash, e.g. compute-2)
 #   cloud.sh status         show what runs (exit 0 only if everything runs)
@@ -27,7 +29,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/setup.sh
 . "$here/lib/setup.sh"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift

@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { expect } from 'chai';
+import { freePort } from '../helpers/port.ts';
 import { Conflict, Forbidden, Invalid, NotFound, Transient } from '../../src/openstack/errors.ts';
 import { MAX_MICROVERSION, MIN_MICROVERSION } from '../../src/openstack/nova.ts';
 import { vmhaAuth, withFakeCloud, type CloudFixture } from '../helpers/cloud.ts';
@@ -200,12 +200,3 @@ describe('openstack/nova client', () => {
     });
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -2,7 +2,6 @@
 // migration (issue 4), the probe agent's publisher into the real Gnocchi (issue 5), and
 // `vmha alarms lint` / `vmha alarms install` against the real Aodh and Gnocchi (issue 6).
 // Sorts before nova.real.ts, which stops and starts compute-1.
-import net from 'node:net';
 import { expect } from 'chai';
 import YAML from 'yaml';
 import { GnocchiSink, Publisher } from '../../agents/publish/publisher.ts';
@@ -17,24 +16,12 @@ import { memoryLogger } from '../../src/log.ts';
 import { OpenStackError } from '../../src/openstack/errors.ts';
 import type { OpenStackClients } from '../../src/openstack/index.ts';
 import { startService, type RunningService } from '../../src/service/serve.ts';
+import { freePort } from '../helpers/port.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { CLOUDS_YAML, deleteServers, FatalError, FLAVOR, imageId, nova, realClients, sleep, waitActive, waitFor, type RawServer } from './real-cloud.ts';
+import { CLOUDS_YAML, deleteServers, FatalError, haServer, realClients, sleep, waitActive, waitFor } from './real-cloud.ts';
 
 const SECRET = 'e2e-real-webhook-secret';
 const POLICY = 'vmha-10s';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-type RawServerFull = RawServer & { tenant_id?: string; user_id?: string; name?: string };
 
 describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () {
   this.timeout(600_000);
@@ -73,9 +60,9 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
     expect(service.url).to.equal(publicUrl);
 
     [serverId, trustServerId, hangServerId] = await Promise.all([
-      haServer(c, 'vmha-e2e', servers, resources),
-      haServer(c, 'vmha-e2e-trust', servers, resources),
-      haServer(c, 'vmha-e2e-hang', servers, resources),
+      haServer(c, 'vmha-e2e', 'compute-1', servers, resources),
+      haServer(c, 'vmha-e2e-trust', 'compute-1', servers, resources),
+      haServer(c, 'vmha-e2e-hang', 'compute-1', servers, resources),
     ]);
   });
 
@@ -276,24 +263,6 @@ describe('real cloud: end to end (webhook, publisher, alarms CLI)', function () 
     expect((await c.nova.listInstanceActions(hangServerId)).filter((a) => a.action === 'reboot')).to.have.length(1);
   });
 });
-
-/** Boots an HA-enabled server on compute-1, waits for ACTIVE and creates its Gnocchi instance resource. */
-async function haServer(c: OpenStackClients, prefix: string, servers: string[], resources: string[]): Promise<string> {
-  const boot = await nova<{ server: { id: string } }>(c, 'POST', '/servers', {
-    server: { name: `${prefix}-${Date.now()}`, flavorRef: FLAVOR, imageRef: await imageId(c), networks: 'none', availability_zone: 'nova:compute-1', metadata: { HA_Enabled: 'True' } },
-  });
-  const id = boot.body.server.id;
-  servers.push(id);
-  const s = (await waitActive(c, id, 'compute-1')) as RawServerFull;
-  await c.session.request('metric', {
-    service: 'gnocchi',
-    method: 'POST',
-    path: '/v1/resource/instance',
-    body: { id, display_name: s.name ?? prefix, flavor_id: FLAVOR, image_ref: await imageId(c), host: 'compute-1', project_id: s.tenant_id, user_id: s.user_id },
-  });
-  resources.push(id);
-  return id;
-}
 
 async function listOwnedAlarms(c: OpenStackClients): Promise<{ alarm_id: string; name: string }[]> {
   try {

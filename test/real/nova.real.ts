@@ -1,18 +1,10 @@
 // Real Nova (two fake-driver computes) through vmha's NovaClient: microversion
 // negotiation, boot, live migration, hard reboot, rebuild, the 409/400 refusals,
 // instance actions, and (last, since it stops compute-1) an evacuation.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { Conflict, Invalid } from '../../src/openstack/errors.ts';
 import { rejectionOf } from '../helpers/wait.ts';
-import { bootServer, deleteServers, realClients, waitActive, waitFor } from './real-cloud.ts';
-
-const run = promisify(execFile);
-const CLOUD_SH = new URL('../cloud/cloud.sh', import.meta.url).pathname;
-const cloudSh = async (...args: string[]): Promise<void> => {
-  await run('bash', [CLOUD_SH, ...args], { timeout: 180_000 });
-};
+import { bootServer, cloudSh, deleteServers, realClients, waitActive, waitFor } from './real-cloud.ts';
 
 describe('real cloud: nova', () => {
   const c = realClients();

@@ -1,5 +1,7 @@
 // Shared helpers of the real-cloud suite (test/real/*.real.ts): credentials from the
 // test cloud's clouds.yaml, vmha's clients against it, and raw REST helpers.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { resolveCredentials, type Credentials } from '../../src/config/clouds.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { createClients, type OpenStackClients } from '../../src/openstack/index.ts';
@@ -152,4 +154,35 @@ export function shape(v: unknown, depth = 3): unknown {
     return out;
   }
   return typeof v;
+}
+
+/** The test cloud's control script (stop/start/kill one service, e.g. compute-1). */
+export const CLOUD_SH = new URL('../cloud/cloud.sh', import.meta.url).pathname;
+
+export async function cloudSh(...args: string[]): Promise<void> {
+  await promisify(execFile)('bash', [CLOUD_SH, ...args], { timeout: 180_000 });
+}
+
+type RawServerFull = RawServer & { tenant_id?: string; user_id?: string; name?: string };
+
+/**
+ * Boots a server on `host` with metadata HA_Enabled=True (or without, `ha: false`), waits
+ * for ACTIVE and creates its Gnocchi instance resource, as Ceilometer would.
+ */
+export async function haServer(c: OpenStackClients, prefix: string, host: string, servers: string[], resources: string[], ha = true): Promise<string> {
+  const metadata = ha ? { HA_Enabled: 'True' } : {};
+  const boot = await nova<{ server: { id: string } }>(c, 'POST', '/servers', {
+    server: { name: `${prefix}-${Date.now()}`, flavorRef: FLAVOR, imageRef: await imageId(c), networks: 'none', availability_zone: `nova:${host}`, metadata },
+  });
+  const id = boot.body.server.id;
+  servers.push(id);
+  const s = (await waitActive(c, id, host)) as RawServerFull;
+  await c.session.request('metric', {
+    service: 'gnocchi',
+    method: 'POST',
+    path: '/v1/resource/instance',
+    body: { id, display_name: s.name ?? prefix, flavor_id: FLAVOR, image_ref: await imageId(c), host, project_id: s.tenant_id, user_id: s.user_id },
+  });
+  resources.push(id);
+  return id;
 }

@@ -148,7 +148,9 @@ known_service() { all_services | grep -qx -- "$1" || [ "$1" = aodh-listener ]; }
 
 # start NAME...: (re)start single services of a running cloud and wait for them.
 start_some() {
-  local s since
+  local s since keep=()
+  if [ "${1:-}" = --keep-disabled ]; then keep=(--keep-disabled); shift; fi
+  [ $# -gt 0 ] || die "start --keep-disabled: name the services (e.g. compute-1)"
   for s in "$@"; do known_service "$s" || die "start: unknown service '$s' (see '$0 status')"; done
   if ! is_running mariadb || ! is_running rabbitmq; then
     die "start: start the whole cloud first ('$0 start')"
@@ -157,7 +159,7 @@ start_some() {
   for s in "$@"; do spawn "$s"; done
   local args=()
   for s in "$@"; do case "$s" in mariadb|epmd|rabbitmq) ;; *) args+=("$s") ;; esac; done
-  [ ${#args[@]} -eq 0 ] || wait_ready "$since" "${args[@]}"
+  [ ${#args[@]} -eq 0 ] || WAIT_READY_OPTS="${keep[*]}" wait_ready "$since" "${args[@]}"
   log "start: $* running"
 }
 
@@ -226,7 +228,7 @@ wait_ready_cmd() {
   fi
   VMHA_CLOUD_ADMIN_PASSWORD=$ADMIN_PASSWORD exec "$PY" "$CLOUD_DIR/lib/wait_ready.py" \
     --run "$RUN" --logs "$LOGS" --since "$since" --timeout "$START_TIMEOUT" \
-    --keystone "http://$HOST:$PORT_KEYSTONE/v3" --computes "${COMPUTE_HOSTS[*]}" "${args[@]}"
+    --keystone "http://$HOST:$PORT_KEYSTONE/v3" --computes "${COMPUTE_HOSTS[*]}" ${WAIT_READY_OPTS:-} "${args[@]}"
 }
 
 wait_ready() {

@@ -99,6 +99,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=240)
     ap.add_argument("--keystone", required=True)
     ap.add_argument("--computes", required=True)
+    ap.add_argument("--keep-disabled", action="store_true",
+                    help="leave a disabled/forced-down compute so; only wait for its heartbeat")
     ap.add_argument("services", nargs="+")
     a = ap.parse_args()
     password = os.environ["VMHA_CLOUD_ADMIN_PASSWORD"]
@@ -142,7 +144,8 @@ def main():
                 except Exception as e:  # noqa
                     pending[s] = "GET %s -> %s" % (url + path, e)
             if "nova-api" not in pending and "compute" in catalog:
-                check_nova(catalog["compute"], token, computes, since, pending, catalog.get("placement"))
+                check_nova(catalog["compute"], token, computes, since, pending, catalog.get("placement"),
+                           a.keep_disabled)
         for s in ("gnocchi-metricd", "aodh-evaluator", "aodh-notifier", "aodh-listener"):
             pending.pop(s, None)  # no API: alive is all we can tell
         if not apis_up and any(s in a.services for s in API_CHECKS) and \
@@ -168,7 +171,7 @@ def main():
         time.sleep(1)
 
 
-def check_nova(compute_url, token, computes, since, pending, placement_url):
+def check_nova(compute_url, token, computes, since, pending, placement_url, keep_disabled=False):
     hdr = {"OpenStack-API-Version": "compute 2.53", "X-OpenStack-Nova-API-Version": "2.53"}
     code, _, data = http("GET", compute_url + "/os-services", token, headers=hdr)
     if code != 200:
@@ -186,7 +189,18 @@ def check_nova(compute_url, token, computes, since, pending, placement_url):
             pending[name] = "%s not registered in nova yet" % binary
             continue
         svc = max(cands, key=lambda s: s.get("updated_at") or "")
-        if binary == "nova-compute" and (svc.get("forced_down") or svc.get("status") != "enabled"):
+        upd = svc.get("updated_at")
+        fresh = upd and datetime.datetime.strptime(upd[:19], "%Y-%m-%dT%H:%M:%S") >= since
+        held = binary == "nova-compute" and (svc.get("forced_down") or svc.get("status") != "enabled")
+        if held and keep_disabled:
+            # A forced-down service reports "down" whatever its heartbeat: a fresh
+            # heartbeat is all there is to wait for.
+            if fresh:
+                del pending[name]
+            else:
+                pending[name] = "%s (kept disabled/forced down): last heartbeat %s" % (name, upd)
+            continue
+        if held:
             # Nova refuses to force a host up while "done" evacuations remain:
             # the restarted compute cleans them up first, so retry.
             c, _, d = http("PUT", compute_url + "/os-services/%s" % svc["id"], token,
@@ -197,8 +211,6 @@ def check_nova(compute_url, token, computes, since, pending, placement_url):
             else:
                 pending[name] = "disabled/forced down, re-enabling: %s %s" % (c, d[:200])
             continue
-        upd = svc.get("updated_at")
-        fresh = upd and datetime.datetime.strptime(upd[:19], "%Y-%m-%dT%H:%M:%S") >= since
         if svc.get("state") != "up" or not fresh:
             pending[name] = "%s on %s: state %s, last heartbeat %s" % (binary, svc["host"], svc.get("state"), upd)
             continue
