@@ -10,7 +10,9 @@
 // fourth row keeps its default (a new incident first waits for the host's other alarms).
 // Baseline, in the same run and the same layout: a server making only the calls a
 // recovery cannot do without, with vmha's own clients (bench/lib/chain-proc.ts).
-//   npx tsx bench/decision-latency.ts [--cold 7] [--warm 40]
+//   npx tsx bench/decision-latency.ts [--cold 7] [--warm 40] [--correlated 3] [--keep (logs)]
+//   --cold: fresh-process samples of each kind; --warm: rounds of aodh-cold and warm
+//   samples; --correlated: samples of the default correlate_s row (each waits it out).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,10 +22,17 @@ import { forkChild, type Child } from './lib/child.ts';
 import { credentialsFor, PUBLIC_URL, SECRET, type Seeded } from './lib/cloud-types.ts';
 import { median, printTable, quantile, round, spread, writeResult } from './lib/report.ts';
 
-const { values: opt } = parseArgs({ options: { cold: { type: 'string', default: '7' }, warm: { type: 'string', default: '40' }, keep: { type: 'boolean', default: false } } });
+const { values: opt } = parseArgs({
+  options: {
+    cold: { type: 'string', default: '7' },
+    warm: { type: 'string', default: '40' },
+    correlated: { type: 'string', default: '3' },
+    keep: { type: 'boolean', default: false },
+  },
+});
 const COLD = Number(opt.cold);
 const WARM = Number(opt.warm);
-const DEFAULT_CORRELATE = 3;
+const CORRELATED = Number(opt.correlated);
 type Kind = 'vmha' | 'baseline';
 type Variant = 'cold' | 'aodh-cold' | 'warm' | 'warm, default correlate_s';
 
@@ -65,7 +74,7 @@ async function main(): Promise<void> {
   const samples: { kind: Kind; variant: Variant; actionMs: number; answeredMs: number }[] = [];
   const inService: Record<string, { sum: number; count: number }> = {};
   try {
-    const seeded = await cloud.call<Seeded[]>('seed', { hosts: 4, servers: 2 * COLD + 6 * WARM + 4 + 1 + DEFAULT_CORRELATE, secret: SECRET, publicUrl: PUBLIC_URL });
+    const seeded = await cloud.call<Seeded[]>('seed', { hosts: 4, servers: 2 * COLD + 6 * WARM + 4 + 1 + CORRELATED, secret: SECRET, publicUrl: PUBLIC_URL });
     let next = 0;
     const fresh = (): Seeded => seeded[next++]!;
 
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
     try {
       await sample('vmha', 'cold', dflt, fresh());
       samples.pop();
-      for (let i = 0; i < DEFAULT_CORRELATE; i++) await sample('vmha', 'warm, default correlate_s', dflt, fresh());
+      for (let i = 0; i < CORRELATED; i++) await sample('vmha', 'warm, default correlate_s', dflt, fresh());
     } finally {
       await dflt.kill();
     }
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
   const w = inService.warmPhase!;
   console.log(`\nvmha's own vmha_alarm_to_action_seconds over the warm phase: mean ${round((w.sum / w.count) * 1000, 1)} ms over ${w.count} actions (from intake to the call; excludes the notification's and the action's trips)`);
   console.log('p99 of a handful of samples is their maximum: read the cold row as a range.');
-  writeResult('decision-latency', { settings: { cold: COLD, warm: WARM }, summary: rows, inServiceHistogram: inService, samples });
+  writeResult('decision-latency', { settings: { cold: COLD, warm: WARM, correlated: CORRELATED }, summary: rows, inServiceHistogram: inService, samples });
   if (opt.keep) console.log(`logs kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }

@@ -10,7 +10,9 @@
 //             `waiting` and re-decides each every wait_retry_s (10 s).
 // vmha runs with the default configuration (bar the state dir), composed as `vmha serve`
 // does, with --expose-gc so heap figures can be taken after a full collection.
-//   npx tsx bench/memory.ts [--instances 10000] [--incidents 1000] [--runs 2]
+//   npx tsx bench/memory.ts [--instances 10000] [--incidents 1000] [--runs 2] [--watch 25]
+//   --watch: seconds the open incidents are held and sampled before the last snapshot
+//   (25 s: two rounds of re-decisions; the smoke test holds them for less).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,11 +30,13 @@ const { values: opt } = parseArgs({
     instances: { type: 'string', default: '10000' },
     incidents: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '2' },
+    watch: { type: 'string', default: '25' },
   },
 });
 const INSTANCES = Number(opt.instances);
 const INCIDENTS = Number(opt.incidents);
 const RUNS = Number(opt.runs);
+const WATCH_S = Number(opt.watch);
 const HOSTS = 100;
 const here = path.dirname(new URL(import.meta.url).pathname);
 const work = mkdtempSync(path.join(tmpdir(), 'vmha-bench-memory-'));
@@ -125,11 +129,11 @@ async function main(): Promise<void> {
 
         s = performance.now();
         await deliver(base, failing.map((alarm) => ({ alarm, body: notificationBody(alarm, 'alarm', 999.5) })), 8);
-        // Two rounds of re-decisions (wait_retry_s is 10 s), sampling RSS as they run.
+        // By default two rounds of re-decisions (wait_retry_s is 10 s), sampling RSS as they run.
         const watchFrom = Date.now();
         let peakRss = 0;
         let counts: Record<string, number> = {};
-        for (let i = 0; i < 25; i++) {
+        for (let i = 0; i < WATCH_S; i++) {
           await sleep(1000);
           peakRss = Math.max(peakRss, rss(vmha.pid).rss);
           counts = await vmha.call<Record<string, number>>('counts');
@@ -140,7 +144,7 @@ async function main(): Promise<void> {
         const stats = callStats(logOf.get(vmha)!, watchFrom);
         const novaCallsPerS = round(Object.entries(stats.calls).filter(([k]) => k.includes('/compute/')).reduce((a, [, n]) => a + n, 0) / watched, 0);
         const open = Object.entries(counts).filter(([state]) => ['open', 'waiting', 'acting', 'verifying'].includes(state)).reduce((a, [, n]) => a + n, 0);
-        console.log(`run ${run}: ${INCIDENTS} alarms fired; incidents by state after 25 s: ${JSON.stringify(counts)} (${((performance.now() - s) / 1000).toFixed(0)} s)`);
+        console.log(`run ${run}: ${INCIDENTS} alarms fired; incidents by state after ${WATCH_S} s: ${JSON.stringify(counts)} (${((performance.now() - s) / 1000).toFixed(0)} s)`);
         if (open < INCIDENTS) throw new Error(`only ${open} incidents open, expected ${INCIDENTS}`);
         await vmha.kill();
         const fresh = await startVmha(cloud);
@@ -182,7 +186,7 @@ async function main(): Promise<void> {
   console.log(`\nwhile holding the incidents: ${med((r) => r.novaCallsPerS)} Nova calls/s, ${med((r) => r.callsWhileHolding.failed)} failed (the fake cloud shares the 2 cores)`);
   console.log(`peak RSS while re-deciding: ${mib(med((r) => r.peakRss))} MiB; heap per tracked instance ${round(perInstance, 0)} B, per open incident ${round(perIncident, 0)} B`);
   writeResult('memory', {
-    settings: { instances: INSTANCES, incidents: INCIDENTS, hosts: HOSTS, runs: RUNS },
+    settings: { instances: INSTANCES, incidents: INCIDENTS, hosts: HOSTS, runs: RUNS, watchS: WATCH_S },
     summary: rows,
     peakRssWhileRedecidingMiB: mib(med((r) => r.peakRss)),
     heapBytesPerTrackedInstance: round(perInstance, 0),

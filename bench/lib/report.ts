@@ -1,11 +1,12 @@
-// Statistics, tables and the JSON every benchmark writes to bench/results/<name>.json.
+// Statistics, tables and the JSON every benchmark writes to bench/results/<name>.json
+// (or to $VMHA_BENCH_RESULTS_DIR, so the smoke tests never overwrite the committed figures).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
+export const RESULTS_DIR = process.env.VMHA_BENCH_RESULTS_DIR || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
 /** The q-quantile (0..1) of `xs` by nearest rank; NaN for no data. */
 export function quantile(xs: readonly number[], q: number): number {
@@ -69,7 +70,7 @@ export function environment(): Record<string, unknown> {
 // Taken when the benchmark starts, so loadavgAtStart is what it says.
 const START = environment();
 
-/** Writes bench/results/<name>.json and says where. */
+/** Writes <name>.json to RESULTS_DIR and says where. */
 export function writeResult(name: string, data: Record<string, unknown>): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${name}.json`);
