@@ -1,11 +1,15 @@
-// A host failure on the real test cloud (issue 7): ping alarms of two HA guests on
-// compute-1 go through the real Gnocchi and Aodh to vmha serve, which runs the host
-// workflow against the real Nova: disable compute-1, fence it with a hook that stops
-// its nova-compute (test/cloud/cloud.sh stop compute-1), force it down, evacuate every
-// HA instance of compute-1 (the non-HA one stays) and verify each ACTIVE on compute-2.
+// A failed host on the real test cloud (issue 7), twice:
+//  1. compute-1's nova-compute stops. Nova reports the service down (service_down_time
+//     20 s here); vmha's census pass finds it and runs the host workflow against the real
+//     Nova: disable compute-1, fence it with a hook that stops its nova-compute
+//     (test/cloud/cloud.sh stop compute-1), force it down, evacuate every HA instance of
+//     compute-1 (the non-HA one stays) and verify each ACTIVE on compute-2. Then the
+//     operator's end: `vmha host enable` is refused while compute-1 has not restarted
+//     (Nova keeps `done` evacuations), and works after.
+//  2. nova-compute still runs, but ping alarms of two HA guests on compute-1 go through
+//     the real Gnocchi and Aodh: the same workflow, now fencing a live nova-compute.
 // Every evacuate vmha sends is checked at the moment it is sent: Nova must report
-// compute-1 forced down and its nova-compute process must be gone. Then the operator's
-// end: `vmha host enable` is refused while compute-1 has not restarted, and works after.
+// compute-1 forced down and its nova-compute process must be gone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -60,9 +64,8 @@ describe('real cloud: a failed host (disable, fence, force down, evacuate)', fun
   const resources: string[] = [];
   const alarmIds: string[] = [];
   const evacuations: EvacuateSeen[] = [];
-  let ha: string[] = [];
-  let plain: string;
   let port: number;
+  let configFile: string;
 
   before(async () => {
     c = realClients('vmha-test');
@@ -76,33 +79,21 @@ describe('real cloud: a failed host (disable, fence, force down, evacuate)', fun
     };
 
     port = await freePort();
+    const webhook = { listen: `127.0.0.1:${port}`, public_url: `http://127.0.0.1:${port}`, secret: SECRET };
     const config = configSchema.parse({
-      webhook: { listen: `127.0.0.1:${port}`, public_url: `http://127.0.0.1:${port}`, secret: SECRET },
+      webhook,
       state: { dir: dir.dir },
       recovery: { wait_retry_s: 1, verify_timeout_s: 120, verify_poll_s: 1, reconcile_interval_s: 3600, reconcile_grace_s: 0 },
       limits: { global: { per_window: 100, window_s: 60 }, per_host: { concurrency: 2, per_window: 100, window_s: 60 } },
       safety: {
         instance: { cooldown_s: 0 },
-        host_failure: {
-          enabled: true,
-          min_instances: 2,
-          settle_s: 2,
-          fence: { command: ['bash', CLOUD_SH, 'stop', '{host}'], timeout_s: 120 },
-        },
+        host_failure: { enabled: true, min_instances: 2, settle_s: 2, fence: { command: ['bash', CLOUD_SH, 'stop', '{host}'], timeout_s: 120 } },
+        guard: { census_interval_s: 5 },
       },
     });
     service = await startService({ config, clients: c, logger: memoryLogger().logger, clock: systemClock });
-
-    // Three HA guests and one without HA on compute-1; one HA guest on compute-2.
-    const booted = await Promise.all([
-      haServer(c, 'vmha-hf-a', HOST, servers, resources),
-      haServer(c, 'vmha-hf-b', HOST, servers, resources),
-      haServer(c, 'vmha-hf-c', HOST, servers, resources),
-      haServer(c, 'vmha-hf-plain', HOST, servers, resources, false),
-      haServer(c, 'vmha-hf-other', 'compute-2', servers, resources),
-    ]);
-    ha = booted.slice(0, 3);
-    plain = booted[3]!;
+    configFile = path.join(dir.dir, 'vmha.yaml');
+    fs.writeFileSync(configFile, YAML.stringify({ openstack: { cloud: 'vmha-test' }, webhook, state: { dir: path.join(dir.dir, 'cli') } }));
   });
 
   after(async () => {
@@ -123,75 +114,61 @@ describe('real cloud: a failed host (disable, fence, force down, evacuate)', fun
     dir.cleanup();
   });
 
-  it('two HA guests alarming on compute-1: one host workflow evacuates its three HA guests, never while compute-1 is up', async () => {
-    // vmha's ping-delay alarm on two of the three HA guests, 10 s x 1 period.
-    const t = loadTemplate(bundledTemplatesDir(), 'ping-delay');
-    const vars = resolveVariables(t, { granularity: 10, periods: 1 });
-    for (const id of ha.slice(0, 2)) {
-      const alarm = await c.aodh.create(render(t, id, vars, { publicUrl: `http://127.0.0.1:${port}`, secret: SECRET, trust: false }) as unknown as Record<string, unknown>);
-      alarmIds.push(alarm.alarm_id);
-    }
+  const vmha = async (args: string[]): Promise<{ code: number; out: string }> => {
+    let out = '';
+    const code = await run(args, { stdout: (x) => (out += x), stderr: (x) => (out += x), env: { VMHA_CONFIG: configFile, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML }, cwd: dir.dir, isTTY: false });
+    return { code, out };
+  };
 
-    const started = Date.now();
-    const workflow = await waitFor(`a host workflow for ${HOST}`, async () => {
-      const wf = service!.safety.store.holding(HOST);
-      if (wf) return wf;
-      const timestamp = new Date().toISOString();
-      await c.gnocchi.batchResourceMeasures(Object.fromEntries(ha.slice(0, 2).map((id) => [id, { [METRIC.pingDelay]: [{ timestamp, value: 999 }] }])));
-      return undefined;
-    }, 120_000, 2000);
-    console.log(`      host workflow detected ${Math.round((Date.now() - started) / 1000)} s after the first breaching measures (${workflow.trigger.detail})`);
+  /** Three HA guests and one without HA on compute-1, and one HA guest on compute-2. */
+  async function guests(tag: string): Promise<{ ha: string[]; plain: string }> {
+    const booted = await Promise.all([
+      ...['a', 'b', 'c'].map((x) => haServer(c, `vmha-hf-${tag}-${x}`, HOST, servers, resources)),
+      haServer(c, `vmha-hf-${tag}-plain`, HOST, servers, resources, false),
+      haServer(c, `vmha-hf-${tag}-other`, 'compute-2', servers, resources),
+    ]);
+    return { ha: booted.slice(0, 3), plain: booted[3]! };
+  }
 
+  /** Waits for the host workflow of compute-1 to complete; checks what it did, in Nova and on the host. */
+  async function completedWorkflow(g: { ha: string[]; plain: string }, started: number): Promise<void> {
     const done = await waitFor<HostWorkflow>('the host workflow to complete', async () => {
       const wf = service!.safety.store.holding(HOST);
-      if (!wf) throw new FatalError('the host workflow disappeared');
-      if (wf.state === 'failed' || wf.state === 'aborted') throw new FatalError(`host workflow ${wf.state}: ${wf.reason}`);
-      return wf.state === 'completed' ? wf : undefined;
+      if (wf?.state === 'failed' || wf?.state === 'aborted') throw new FatalError(`host workflow ${wf.state}: ${wf.reason}`);
+      return wf?.state === 'completed' ? wf : undefined;
     }, 300_000, 1000);
-    console.log(`      host workflow completed ${Math.round((Date.now() - started) / 1000)} s after the first breaching measures`);
+    console.log(`      host workflow (${done.trigger.detail}) completed ${Math.round((Date.now() - started) / 1000)} s after the fault`);
 
     // The fence hook ran and succeeded; compute-1's nova-compute is gone.
     expect(done.fence?.ok).to.equal(true);
     expect(computeAlive(), `${HOST} nova-compute running after the fence`).to.equal(false);
 
     // Every HA guest of compute-1 (alarming or not) evacuated once, to compute-2, ACTIVE.
-    expect(done.instances.map((i) => i.serverId).sort()).to.deep.equal([...ha].sort());
+    expect(done.instances.map((i) => i.serverId).sort()).to.deep.equal([...g.ha].sort());
     for (const i of done.instances) expect(i.outcome, i.serverId).to.equal('succeeded');
-    for (const id of ha) {
+    for (const id of g.ha) {
       await waitActive(c, id, 'compute-2', 60_000);
       const ev = await c.nova.listMigrations({ instanceUuid: id, migrationType: 'evacuation' });
       expect(ev, `evacuations of ${id}`).to.have.length(1);
       expect(ev[0]).to.include({ sourceCompute: HOST, destCompute: 'compute-2' });
     }
     // The guest without HA stays where it was; nothing was sent for it.
-    expect((await getRaw(c, plain))['OS-EXT-SRV-ATTR:host']).to.equal(HOST);
-    expect((await c.nova.listInstanceActions(plain)).map((a) => a.action)).to.deep.equal(['create']);
+    expect((await getRaw(c, g.plain))['OS-EXT-SRV-ATTR:host']).to.equal(HOST);
+    expect((await c.nova.listInstanceActions(g.plain)).map((a) => a.action)).to.deep.equal(['create']);
 
     // The split-brain guard, as Nova and the host saw it at each evacuate.
-    expect(evacuations.map((e) => e.serverId).sort()).to.deep.equal([...ha].sort());
-    for (const e of evacuations) expect(e, e.serverId).to.deep.include({ forcedDown: true, state: 'down', computeAlive: false });
+    const mine = evacuations.filter((e) => g.ha.includes(e.serverId));
+    expect(mine.map((e) => e.serverId).sort()).to.deep.equal([...g.ha].sort());
+    for (const e of mine) expect(e, e.serverId).to.deep.include({ forcedDown: true, state: 'down', computeAlive: false });
 
-    // The steps, in order, in vmha's journal; the service stays disabled and forced down.
+    // The service stays disabled and forced down, with vmha's reason.
     const svc = await c.nova.computeService(HOST);
     expect(svc).to.include({ status: 'disabled', forcedDown: true, state: 'down' });
     expect(svc.disabledReason).to.match(/^vmha: host failure workflow /);
-  });
+  }
 
-  it('vmha host enable: refused while compute-1 has not restarted; after its restart it lifts force-down, enables and releases', async () => {
-    const configFile = path.join(dir.dir, 'vmha.yaml');
-    fs.writeFileSync(configFile, YAML.stringify({ openstack: { cloud: 'vmha-test' }, webhook: { listen: `127.0.0.1:${port}`, public_url: `http://127.0.0.1:${port}`, secret: SECRET }, state: { dir: path.join(dir.dir, 'cli') } }));
-    const vmha = async (args: string[]): Promise<{ code: number; out: string }> => {
-      let out = '';
-      const code = await run(args, { stdout: (x) => (out += x), stderr: (x) => (out += x), env: { VMHA_CONFIG: configFile, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML }, cwd: dir.dir, isTTY: false });
-      return { code, out };
-    };
-
-    const refused = await vmha(['host', 'enable', HOST]);
-    expect(refused.code, refused.out).to.not.equal(0);
-    expect(refused.out).to.match(/Nova refused: .*restart nova-compute/);
-    expect(await c.nova.computeService(HOST)).to.include({ status: 'disabled', forcedDown: true });
-
-    // Restarted as an operator would after checking the host: still disabled and forced down.
+  /** The operator restarts nova-compute (still disabled, forced down) and runs `vmha host enable`. */
+  async function enableAfterRestart(): Promise<void> {
     await cloudSh('start', '--keep-disabled', HOST);
     expect(await c.nova.computeService(HOST)).to.include({ status: 'disabled', forcedDown: true });
     // nova-compute completes the evacuation records at start; then Nova lifts force-down.
@@ -200,14 +177,54 @@ describe('real cloud: a failed host (disable, fence, force down, evacuate)', fun
       return r.code === 0 ? r : undefined;
     }, 120_000, 3000);
     expect(enabled.out).to.contain(`lift force-down of the compute service on ${HOST}`).and.contain(`enable the compute service on ${HOST}`);
-    const back = await waitFor(`${HOST} up and enabled`, async () => {
+    await waitFor(`${HOST} up and enabled`, async () => {
       const svc = await c.nova.computeService(HOST);
       return svc.state === 'up' && svc.status === 'enabled' && !svc.forcedDown ? svc : undefined;
     }, 120_000);
-    expect(back.host).to.equal(HOST);
     expect(service!.safety.store.holding(HOST), 'no workflow holds the host any more').to.equal(undefined);
+  }
+
+  it("compute-1's nova-compute stops: Nova reports it down, one host workflow evacuates its HA guests, never while it is up", async () => {
+    const g = await guests('down');
+    const started = Date.now();
+    await cloudSh('stop', HOST);
+    const wf = await waitFor(`a host workflow for ${HOST}`, async () => service!.safety.store.holding(HOST), 120_000, 1000);
+    expect(wf.trigger.kind).to.equal('service-down');
+    console.log(`      host workflow detected ${Math.round((Date.now() - started) / 1000)} s after nova-compute stopped (Nova: service_down_time 20 s; vmha: census every 5 s)`);
+    await completedWorkflow(g, started);
+  });
+
+  it('vmha host enable: refused while compute-1 has not restarted; after its restart it lifts force-down, enables and releases', async () => {
+    const refused = await vmha(['host', 'enable', HOST]);
+    expect(refused.code, refused.out).to.not.equal(0);
+    expect(refused.out).to.match(/Nova refused: .*restart nova-compute/);
+    expect(await c.nova.computeService(HOST)).to.include({ status: 'disabled', forcedDown: true });
+    await enableAfterRestart();
     const status = await vmha(['--json', 'host', 'status', HOST]);
     expect(status.code, status.out).to.equal(0);
     expect((JSON.parse(status.out) as { workflows: HostWorkflow[] }).workflows[0]!.state).to.equal('released');
+  });
+
+  it('nova-compute still running, two HA guests alarming through the real Aodh: the host workflow fences it first, then evacuates', async () => {
+    const g = await guests('alarm');
+    // vmha's ping-delay alarm on two of the three HA guests, 10 s x 1 period.
+    const t = loadTemplate(bundledTemplatesDir(), 'ping-delay');
+    const vars = resolveVariables(t, { granularity: 10, periods: 1 });
+    for (const id of g.ha.slice(0, 2)) {
+      const alarm = await c.aodh.create(render(t, id, vars, { publicUrl: `http://127.0.0.1:${port}`, secret: SECRET, trust: false }) as unknown as Record<string, unknown>);
+      alarmIds.push(alarm.alarm_id);
+    }
+    expect(computeAlive()).to.equal(true);
+    const started = Date.now();
+    const wf = await waitFor(`a host workflow for ${HOST}`, async () => {
+      const found = service!.safety.store.holding(HOST);
+      if (found) return found;
+      const timestamp = new Date().toISOString();
+      await c.gnocchi.batchResourceMeasures(Object.fromEntries(g.ha.slice(0, 2).map((id) => [id, { [METRIC.pingDelay]: [{ timestamp, value: 999 }] }])));
+      return undefined;
+    }, 120_000, 2000);
+    expect(wf.trigger.kind).to.equal('instances-alarming');
+    await completedWorkflow(g, started);
+    await enableAfterRestart();
   });
 });
