@@ -7,11 +7,12 @@ import type { Logger } from '../src/log.ts';
 import type { OpenStackClients } from '../src/openstack/index.ts';
 import { ProbeLoop } from './daemon.ts';
 import { allInstances, NovaHaFilter, type HaFilter } from './discovery/ha-filter.ts';
-import { AddonHypervisor, VirshHypervisor, type Hypervisor } from './discovery/hypervisor.ts';
+import { LibvirtHypervisor, VirshHypervisor, type Hypervisor } from './discovery/hypervisor.ts';
 import { LibvirtGuestSource } from './discovery/libvirt.ts';
 import { SocketGuestSource } from './discovery/sockets.ts';
+import { LIBVIRT_PACKAGE, loadLibvirtBinding, type BindingLoad } from './discovery/unraid-libvirt.ts';
 import { AgentMetrics, serveMetrics } from './metrics.ts';
-import { loadLibvirtAddon } from './native/index.ts';
+import { ADDON_PATH, loadLibvirtAddon, type LibvirtAddon } from './native/index.ts';
 import { hostPingerFor } from './probes/host-ping.ts';
 import { measuresOf, type GuestResult } from './probes/result.ts';
 import { GnocchiSink, Publisher } from './publish/publisher.ts';
@@ -35,12 +36,26 @@ export interface ProbeCommandOptions {
   publish?: boolean;
 }
 
-/** Chooses the hypervisor adapter: our addon when built (or required), else virsh. */
-export function chooseHypervisor(cfg: ProbeConfig, logger: Logger): Hypervisor {
-  const addon = cfg.transport === 'virsh' ? undefined : loadLibvirtAddon();
-  if (addon) return new AddonHypervisor(addon, cfg.libvirt_uri);
-  if (cfg.transport === 'libvirt') throw new Error('probe.transport is "libvirt" but the libvirt addon is not built (run scripts/build-native.sh)');
-  if (cfg.transport === 'auto') logger.warn('libvirt addon not built: using virsh (slower, no domain events)', { action: 'run scripts/build-native.sh on this host' });
+/** How the libvirt bindings are loaded (tests inject failures). */
+export interface LibvirtLoaders {
+  binding: () => Promise<BindingLoad>;
+  addon: () => LibvirtAddon | undefined;
+}
+
+const realLoaders: LibvirtLoaders = { binding: () => loadLibvirtBinding(), addon: loadLibvirtAddon };
+
+/** Chooses the hypervisor adapter: libvirt in process when both bindings load (or are required), else virsh. */
+export async function chooseHypervisor(cfg: ProbeConfig, logger: Logger, load: LibvirtLoaders = realLoaders): Promise<Hypervisor> {
+  if (cfg.transport === 'virsh') return new VirshHypervisor(cfg.libvirt_uri);
+  const binding = await load.binding();
+  const addon = load.addon();
+  if ('binding' in binding && addon) return new LibvirtHypervisor(binding.binding, addon, cfg.libvirt_uri);
+  const missing: string[] = [];
+  if ('error' in binding) missing.push(`${LIBVIRT_PACKAGE} cannot be loaded (${binding.error})`);
+  if (!addon) missing.push(`the vmha libvirt addon is not built (${ADDON_PATH})`);
+  const action = 'install libvirt-dev (scripts/prereqs.sh does), then run scripts/build-native.sh: it installs and compiles both';
+  if (cfg.transport === 'libvirt') throw new Error(`probe.transport is "libvirt" but ${missing.join(' and ')}: ${action}`);
+  logger.warn(`${missing.join('; ')}: using virsh instead (slower, no domain events)`, { uri: cfg.libvirt_uri, action });
   return new VirshHypervisor(cfg.libvirt_uri);
 }
 
@@ -85,7 +100,7 @@ export async function probeCommand(deps: ProbeCommandDeps, opts: ProbeCommandOpt
         logger,
       });
     }
-    const s = new LibvirtGuestSource({ hypervisor: chooseHypervisor(cfg, logger), ha, logger, onUrgent: (g) => void loop?.urgent(g) });
+    const s = new LibvirtGuestSource({ hypervisor: await chooseHypervisor(cfg, logger), ha, logger, onUrgent: (g) => void loop?.urgent(g) });
     source = s;
     if (!opts.once) s.start();
     stop = () => s.stop();

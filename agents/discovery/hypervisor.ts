@@ -1,11 +1,12 @@
 // The hypervisor as the probe agent sees it: which domains run, how to reach their
-// agents, and what happens to them between cycles. One interface, two adapters: our
-// libvirt addon, and virsh when the addon is not built.
+// agents, and what happens to them between cycles. One interface, two adapters: libvirt
+// in process (@unraid/libvirt lists the domains, our addon does the rest), and virsh
+// when either of the two cannot be loaded.
 import type { AddonEvent, LibvirtAddon } from '../native/index.ts';
-import { isLibvirtAddonError } from '../native/index.ts';
 import { LibvirtTransport } from '../transport/libvirt.ts';
 import { runVirsh, VirshTransport } from '../transport/virsh.ts';
 import type { AgentTransport } from '../transport/types.ts';
+import type { LibvirtBinding, LibvirtConnection, LibvirtDomainHandle } from './unraid-libvirt.ts';
 
 export interface DomainInfo {
   /** libvirt domain UUID = Nova instance UUID. */
@@ -32,6 +33,7 @@ export interface Hypervisor {
   subscribe?(onEvent: (e: DomainEvent) => void): () => void;
 }
 
+const LIST_ACTIVE = 1;
 const STATE_PAUSED = 3;
 const PAUSED_IOERROR = 5;
 const EVENT = { UNDEFINED: 1, STARTED: 2, SUSPENDED: 3, RESUMED: 4, STOPPED: 5, CRASHED: 8 } as const;
@@ -67,22 +69,67 @@ export function domainEvent(e: AddonEvent): DomainEvent {
   }
 }
 
-export class AddonHypervisor implements Hypervisor {
+/** In process: @unraid/libvirt lists the domains; our addon runs agent commands, tells why a domain is paused, and delivers events. */
+export class LibvirtHypervisor implements Hypervisor {
   private readonly transports = new Map<string, LibvirtTransport>();
+  private conn: Promise<LibvirtConnection> | undefined;
 
   constructor(
+    private readonly binding: LibvirtBinding,
     private readonly addon: LibvirtAddon,
     readonly uri: string,
   ) {}
 
   async listDomains(): Promise<DomainInfo[]> {
+    let domains: LibvirtDomainHandle[];
     try {
-      const doms = await this.addon.listDomains(this.uri);
-      return doms.map((d) => ({ uuid: d.uuid, name: d.name, pausedOnIoError: d.state === STATE_PAUSED && d.reason === PAUSED_IOERROR }));
+      domains = await this.listActive();
     } catch (err) {
-      if (isLibvirtAddonError(err)) throw new Error(`libvirt ${this.uri}: ${err.message}`, { cause: err });
-      throw err;
+      throw new Error(`libvirt ${this.uri}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
+    const infos = await Promise.all(domains.map((d) => this.describe(d)));
+    return infos.filter((d): d is DomainInfo => d !== undefined);
+  }
+
+  private async listActive(): Promise<LibvirtDomainHandle[]> {
+    // A connection kept from an earlier cycle may have died with libvirtd: then one fresh try.
+    for (let tries = this.conn ? 2 : 1; ; tries--) {
+      try {
+        return await (await this.connection()).connectListAllDomains(LIST_ACTIVE);
+      } catch (err) {
+        this.dropConnection();
+        if (tries <= 1) throw err;
+      }
+    }
+  }
+
+  /** One listed domain; undefined when it vanished in between. */
+  private async describe(d: LibvirtDomainHandle): Promise<DomainInfo | undefined> {
+    let uuid: string, name: string, state: number;
+    try {
+      [uuid, name, { state }] = await Promise.all([d.getUUIDString(), d.getName(), d.getInfo()]);
+    } catch {
+      return undefined;
+    }
+    if (state !== STATE_PAUSED) return { uuid, name, pausedOnIoError: false };
+    // Only the state reason (our addon) tells an I/O-error pause from an operator's.
+    const why = await this.addon.domainState(this.uri, uuid).catch(() => undefined);
+    return { uuid, name, pausedOnIoError: why?.state === STATE_PAUSED && why.reason === PAUSED_IOERROR };
+  }
+
+  /** One connection, opened on first use and again after a failure (libvirtd restarted). */
+  private connection(): Promise<LibvirtConnection> {
+    return (this.conn ??= (async () => {
+      const c = new this.binding.Hypervisor({ uri: this.uri });
+      await c.connectOpen();
+      return c;
+    })());
+  }
+
+  private dropConnection(): void {
+    const old = this.conn;
+    this.conn = undefined;
+    void old?.then((c) => c.connectClose()).catch(() => undefined);
   }
 
   transport(uuid: string): AgentTransport {

@@ -1,5 +1,6 @@
 // Loads vmha's libvirt addon (agents/native, built by scripts/build-native.sh after the
-// Debian prerequisites are in place). Absent when not built: callers fall back to virsh.
+// Debian prerequisites are in place): what @unraid/libvirt lacks, the guest-agent command,
+// a domain's state reason and domain events. Absent when not built: callers use virsh.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -10,12 +11,10 @@ export interface LibvirtAddonError extends Error {
   virDomain: number;
 }
 
-export interface AddonDomain {
-  uuid: string;
-  name: string;
+export interface AddonDomainState {
   /** virDomainState: 1 running, 3 paused, ... */
   state: number;
-  /** For paused domains, virDomainPausedReason: 2 = I/O error. */
+  /** For paused domains, virDomainPausedReason: 5 = I/O error. */
   reason: number;
 }
 
@@ -29,8 +28,8 @@ export interface LibvirtAddon {
   libvirtVersion: number;
   /** virDomainQemuAgentCommand; resolves with the agent's whole reply as JSON text. */
   qemuAgentCommand(uri: string, uuid: string, json: string, timeoutSec: number): Promise<string>;
-  /** Active (running and paused) domains. */
-  listDomains(uri: string): Promise<AddonDomain[]>;
+  /** virDomainGetState of one domain: its state and why it is in it. */
+  domainState(uri: string, uuid: string): Promise<AddonDomainState>;
   /** Lifecycle, agent (dis)connected and io-error events on every domain; returns an id. */
   subscribe(uri: string, callback: (event: AddonEvent) => void): number;
   unsubscribe(id: number): boolean;

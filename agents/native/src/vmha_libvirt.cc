@@ -1,6 +1,6 @@
-// vmha's small libvirt addon: exactly what @unraid/libvirt and the other bindings lack.
+// vmha's small libvirt addon: exactly what @unraid/libvirt lacks (it lists the domains).
 //   qemuAgentCommand(uri, uuid, json, timeoutSec) -> Promise<string>  (virDomainQemuAgentCommand)
-//   listDomains(uri) -> Promise<[{uuid, name, state, reason}]>        (running and paused)
+//   domainState(uri, uuid) -> Promise<{state, reason}>                 (virDomainGetState)
 //   subscribe(uri, callback) -> id ; unsubscribe(id)                   (domain events)
 // Blocking libvirt calls run on the libuv thread pool; events come from a libvirt event
 // loop thread and reach JavaScript through a thread-safe function.
@@ -131,15 +131,12 @@ class AgentCommandWorker : public Napi::AsyncWorker {
   LvError err_;
 };
 
-struct DomainInfo {
-  std::string uuid, name;
-  int state = 0, reason = 0;
-};
-
-class ListWorker : public Napi::AsyncWorker {
+// virDomainGetState: @unraid/libvirt gives the state but not its reason, and only the
+// reason tells a domain paused on an I/O error from one an operator paused.
+class StateWorker : public Napi::AsyncWorker {
  public:
-  ListWorker(Napi::Env env, std::string uri)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), uri_(std::move(uri)) {}
+  StateWorker(Napi::Env env, std::string uri, std::string uuid)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), uri_(std::move(uri)), uuid_(std::move(uuid)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
@@ -148,50 +145,31 @@ class ListWorker : public Napi::AsyncWorker {
       failed_ = true;
       return;
     }
-    virDomainPtr* doms = nullptr;
-    int n = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-    if (n < 0) {
-      err_ = LastError("cannot list domains");
+    virDomainPtr dom = virDomainLookupByUUIDString(c, uuid_.c_str());
+    if (!dom || virDomainGetState(dom, &state_, &reason_, 0) < 0) {
+      err_ = LastError("cannot get the domain state");
       failed_ = true;
       DropConnection(uri_, c);
-      return;
     }
-    for (int i = 0; i < n; i++) {
-      DomainInfo d;
-      char buf[VIR_UUID_STRING_BUFLEN];
-      if (virDomainGetUUIDString(doms[i], buf) == 0) d.uuid = buf;
-      const char* name = virDomainGetName(doms[i]);
-      if (name) d.name = name;
-      // A domain that vanished between listing and here is simply left out.
-      if (virDomainGetState(doms[i], &d.state, &d.reason, 0) == 0 && !d.uuid.empty()) out_.push_back(d);
-      else virResetLastError();
-      virDomainFree(doms[i]);
-    }
-    free(doms);
+    if (dom) virDomainFree(dom);
   }
 
   void OnOK() override {
     Napi::Env env = Env();
     if (failed_) return deferred_.Reject(ToJsError(env, err_).Value());
-    Napi::Array arr = Napi::Array::New(env, out_.size());
-    for (size_t i = 0; i < out_.size(); i++) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("uuid", out_[i].uuid);
-      o.Set("name", out_[i].name);
-      o.Set("state", out_[i].state);
-      o.Set("reason", out_[i].reason);
-      arr.Set(i, o);
-    }
-    deferred_.Resolve(arr);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("state", state_);
+    o.Set("reason", reason_);
+    deferred_.Resolve(o);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::string uri_;
+  std::string uri_, uuid_;
   bool failed_ = false;
+  int state_ = 0, reason_ = 0;
   LvError err_;
-  std::vector<DomainInfo> out_;
 };
 
 // ---- events ----
@@ -344,13 +322,13 @@ Napi::Value QemuAgentCommand(const Napi::CallbackInfo& info) {
   return p;
 }
 
-Napi::Value ListDomains(const Napi::CallbackInfo& info) {
+Napi::Value DomainState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) {
-    Napi::TypeError::New(env, "listDomains(uri)").ThrowAsJavaScriptException();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
+    Napi::TypeError::New(env, "domainState(uri, uuid)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  auto* w = new ListWorker(env, info[0].As<Napi::String>());
+  auto* w = new StateWorker(env, info[0].As<Napi::String>(), info[1].As<Napi::String>());
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -364,7 +342,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   virGetVersion(&version, nullptr, nullptr);
   exports.Set("libvirtVersion", Napi::Number::New(env, static_cast<double>(version)));
   exports.Set("qemuAgentCommand", Napi::Function::New(env, QemuAgentCommand));
-  exports.Set("listDomains", Napi::Function::New(env, ListDomains));
+  exports.Set("domainState", Napi::Function::New(env, DomainState));
   exports.Set("subscribe", Napi::Function::New(env, Subscribe));
   exports.Set("unsubscribe", Napi::Function::New(env, Unsubscribe));
   return exports;

@@ -97,7 +97,11 @@ export interface TcgGuest {
   destroy(): void;
 }
 
-/** Creates (virsh create: transient) the tiny guest with a writable /data and a read-only /ro disk. */
+/**
+ * Creates (virsh create: transient) the tiny guest with a writable /data and a read-only /ro
+ * disk, and a raw /dev/vdc whose image lies on a 1 MiB tmpfs: writing more than that to it
+ * makes qemu pause the guest on an I/O error (ENOSPC, qemu's default error policy).
+ */
 export function createTcgGuest(): TcgGuest {
   ensureLibvirtd();
   const { kernel, initrd } = guestImage();
@@ -108,6 +112,10 @@ export function createTcgGuest(): TcgGuest {
     execFileSync('truncate', ['-s', '16M', img]);
     execFileSync('mkfs.ext4', ['-q', '-F', img]);
   }
+  const fullDir = path.join(dir, 'full');
+  mkdirSync(fullDir);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1M,mode=755', 'vmha-full', fullDir]);
+  execFileSync('truncate', ['-s', '16M', path.join(fullDir, 'full.img')]);
   const uuid = randomUUID();
   const name = `vmha-e2e-${uuid.slice(0, 8)}`;
   const xml = `<domain type='qemu'>
@@ -135,6 +143,11 @@ export function createTcgGuest(): TcgGuest {
       <target dev='vdb' bus='virtio'/>
       <readonly/>
     </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='${fullDir}/full.img'/>
+      <target dev='vdc' bus='virtio'/>
+    </disk>
     <channel type='unix'>
       <target type='virtio' name='org.qemu.guest_agent.0'/>
     </channel>
@@ -145,13 +158,19 @@ export function createTcgGuest(): TcgGuest {
   </devices>
 </domain>`;
   writeFileSync(path.join(dir, 'domain.xml'), xml);
-  execFileSync('virsh', ['-q', '-c', SYSTEM_URI, 'create', path.join(dir, 'domain.xml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync('virsh', ['-q', '-c', SYSTEM_URI, 'create', path.join(dir, 'domain.xml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    spawnSync('umount', [fullDir], { stdio: 'ignore' });
+    throw err;
+  }
   return {
     uuid,
     name,
     dir,
     destroy: () => {
       spawnSync('virsh', ['-q', '-c', SYSTEM_URI, 'destroy', uuid], { stdio: 'ignore' });
+      spawnSync('umount', [fullDir], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
     },
   };
