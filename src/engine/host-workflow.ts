@@ -5,9 +5,9 @@
 // outcome was lost is run again (powering off is idempotent), and nothing is evacuated
 // unless this workflow's fence succeeded and Nova reports the source compute down.
 // One workflow per host at a time (a unique index), serialized in this process.
+// The fencing and evacuating steps are in host-fence.ts and host-evacuation.ts.
 import type { Clock } from '../domain/clock.ts';
-import { RUNNING_STATES, type HostWorkflow, type HostWorkflowInstance } from '../domain/host-workflow.ts';
-import type { IncidentState } from '../domain/incident.ts';
+import { RUNNING_STATES, type HostWorkflow } from '../domain/host-workflow.ts';
 import type { Logger } from '../log.ts';
 import { Conflict, OpenStackError, Transient } from '../openstack/errors.ts';
 import type { NovaClient } from '../openstack/nova.ts';
@@ -18,21 +18,13 @@ import type { FenceHook } from '../safety/fence.ts';
 import type { SafetyMonitor } from '../safety/monitor.ts';
 import type { SafetyStore } from '../safety/store.ts';
 import { enableHost, type EnableOutcome } from './host-enable.ts';
+import { evacuateHost, type Evacuator } from './host-evacuation.ts';
+import { fenceHost } from './host-fence.ts';
 import { backoffDelay, type BackoffConfig } from './retry.ts';
 
-export type HostNovaPort = Pick<NovaClient, 'computeService' | 'disableService' | 'enableService' | 'forceDown' | 'listServers'>;
+export type { Evacuator } from './host-evacuation.ts';
 
-/** What the workflow needs from the incident engine (implemented by Engine). */
-export interface Evacuator {
-  /** The instance's open incident attached to the workflow (one is opened if it had no alarm). */
-  attach(serverId: string, wf: HostWorkflow): string;
-  /** Evacuates through the limits and verifies; resolves with the incident's state when it settles. */
-  evacuate(incidentId: string, wf: HostWorkflow): Promise<IncidentState>;
-  /** Settles the incidents attached to a workflow that ends without evacuating them. */
-  settleAttached(wf: HostWorkflow, how: 'dry_run' | 'gave_up' | 'detach', reason: string): void;
-  /** Suppresses an instance's incident (maintenance) during the evacuation step. */
-  suppress(incidentId: string, m: MaintenanceMatch): void;
-}
+export type HostNovaPort = Pick<NovaClient, 'computeService' | 'disableService' | 'enableService' | 'forceDown' | 'listServers'>;
 
 export interface HostWorkflowOptions {
   store: SafetyStore;
@@ -147,12 +139,15 @@ export class HostWorkflows {
       case 'disabling':
         await this.novaStep(wf, 'disable', () => this.o.nova.disableService(wf.host, disabledReason(wf)), 'fencing', 'host.service_disabled');
         return;
-      case 'fencing':
-        return this.fence(wf);
+      case 'fencing': {
+        const failed = await fenceHost(this.o, wf);
+        if (failed) this.fail(failed.wf, 'fence', failed.reason);
+        return;
+      }
       case 'forcing_down':
         return this.forceDown(wf);
       case 'evacuating':
-        return this.evacuate(wf);
+        return evacuateHost({ ...this.o, evacuator: this.evacuator, stopped: () => this.stopped }, wf);
       default:
         return;
     }
@@ -261,44 +256,6 @@ export class HostWorkflows {
     });
   }
 
-  /** fencing: run the hook; success is required. A fence already known good is not re-run. */
-  private async fence(wf: HostWorkflow): Promise<void> {
-    if (wf.fence?.ok === true) {
-      this.o.store.update(wf.id, { state: 'forcing_down', event: 'host.fence_already_done', data: { fenced_at: wf.fence.finishedAt } });
-      return;
-    }
-    if (!this.o.fence) return this.fail(wf, 'fence', 'no fence hook is configured');
-    if (wf.fence && wf.fence.finishedAt === null) {
-      // The process died while the fence ran: its outcome is unknown, so run it again
-      // (powering off is idempotent) rather than assume anything.
-      this.o.store.event('host.fence_rerun', { workflow_id: wf.id, host: wf.host, previous_start: wf.fence.startedAt });
-    }
-    const startedAt = this.o.clock.now();
-    this.o.store.update(wf.id, { event: 'host.fence_started', data: { hook: this.o.fence.name }, patch: { fence: { startedAt, finishedAt: null, ok: null, detail: null } } });
-    const r = await this.o.fence.fence(wf.host, { workflowId: wf.id });
-    const data = {
-      hook: this.o.fence.name,
-      ok: r.ok,
-      detail: r.detail,
-      exit_code: r.exitCode,
-      signal: r.signal,
-      timed_out: r.timedOut,
-      duration_ms: r.durationMs,
-      stdout_tail: r.stdoutTail,
-      stderr_tail: r.stderrTail,
-    };
-    const fence = { startedAt, finishedAt: this.o.clock.now(), ok: r.ok, detail: r.detail };
-    const line = { workflow_id: wf.id, host: wf.host, ...data };
-    if (r.ok) this.o.logger.warn('fence succeeded', line);
-    else this.o.logger.error('fence FAILED: the workflow stops; nothing is evacuated; check the fence device and the host', line);
-    if (r.ok) {
-      this.o.store.update(wf.id, { state: 'forcing_down', event: 'host.fence_succeeded', data, patch: { fence } });
-    } else {
-      const failed = this.o.store.update(wf.id, { event: 'host.fence_failed', data, patch: { fence } });
-      this.fail(failed, 'fence', `fence failed: ${r.detail}`);
-    }
-  }
-
   /** forcing_down: tell Nova the host is gone (2.53+ form when available), then check it says so. */
   private async forceDown(wf: HostWorkflow): Promise<void> {
     const ok = await this.novaStep(wf, 'force-down', () => this.o.nova.forceDown(wf.host, true), 'evacuating', 'host.service_forced_down');
@@ -308,73 +265,6 @@ export class HostWorkflows {
       // Should never happen after a 200; if it does, evacuations would be refused anyway.
       this.o.logger.error('compute service not reported down after force-down', { workflow_id: wf.id, host: wf.host, service: svc });
     }
-  }
-
-  /** evacuating: every HA instance on the host, through the engine (limits, busy set, verify). */
-  private async evacuate(wf: HostWorkflow): Promise<void> {
-    const ev = this.evacuator;
-    if (!ev) throw new Error('host workflow has no evacuator connected');
-    const onHost = (await this.o.nova.listServers({ host: wf.host })).filter(this.o.isHa);
-    const known = new Set(wf.instances.map((i) => i.serverId));
-    const added: HostWorkflowInstance[] = onHost.filter((s) => !known.has(s.id)).map((s) => ({ serverId: s.id, incidentId: null, outcome: 'pending', detail: null }));
-    let current = wf;
-    if (added.length || !wf.instances.length) {
-      current = this.o.store.update(wf.id, {
-        event: 'host.evacuation_started',
-        data: { instances: [...wf.instances, ...added].map((i) => i.serverId) },
-        patch: { instances: [...wf.instances, ...added] },
-      });
-    }
-    const az = new Map(onHost.map((s) => [s.id, s.availabilityZone]));
-    // allSettled: one failure must not leave the others unwatched; the first error is rethrown after.
-    const results = await Promise.allSettled(
-      current.instances
-        .filter((i) => i.outcome === 'pending')
-        .map(async (i) => {
-          const incidentId = i.incidentId ?? ev.attach(i.serverId, current);
-          if (!i.incidentId) this.setInstance(wf.id, i.serverId, { incidentId });
-          const m = this.maintenance(wf.host, az.get(i.serverId), i.serverId);
-          if (m && m.level === 'instance') {
-            ev.suppress(incidentId, m);
-            this.setInstance(wf.id, i.serverId, { outcome: 'skipped', detail: `maintenance on instance ${i.serverId}` });
-            return;
-          }
-          const state = await ev.evacuate(incidentId, this.o.store.get(wf.id)!);
-          if (this.stopped) return; // interrupted: stays pending, resumed at the next start
-          if (state === 'succeeded') this.setInstance(wf.id, i.serverId, { outcome: 'succeeded', detail: 'evacuated and verified' });
-          else if (state === 'failed' || state === 'gave_up') this.setInstance(wf.id, i.serverId, { outcome: 'failed', detail: `incident ${state}` });
-          else this.setInstance(wf.id, i.serverId, { outcome: 'skipped', detail: `incident ${state}${state === 'waiting' ? ' (no longer on this host)' : ''}` });
-        }),
-    );
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    if (this.stopped) return;
-    const done = this.o.store.get(wf.id)!;
-    if (done.instances.some((i) => i.outcome === 'pending')) return; // interrupted: the loop comes back
-    const by = (o: string): string[] => done.instances.filter((i) => i.outcome === o).map((i) => i.serverId);
-    const summary = { succeeded: by('succeeded'), failed: by('failed'), skipped: by('skipped') };
-    this.o.store.update(wf.id, {
-      state: 'completed',
-      event: 'host.workflow_completed',
-      reason: `evacuated ${summary.succeeded.length}, failed ${summary.failed.length}, skipped ${summary.skipped.length}; ${wf.host} stays disabled until \`vmha host enable ${wf.host}\``,
-      data: summary,
-    });
-    this.o.logger.warn('host workflow completed; the host stays disabled and forced down until an operator runs `vmha host enable`', {
-      workflow_id: wf.id,
-      host: wf.host,
-      ...summary,
-    });
-  }
-
-  private setInstance(id: string, serverId: string, patch: Partial<HostWorkflowInstance>): void {
-    const wf = this.o.store.get(id)!;
-    const instances = wf.instances.map((i) => (i.serverId === serverId ? { ...i, ...patch } : i));
-    const changed = instances.find((i) => i.serverId === serverId)!;
-    this.o.store.update(id, {
-      event: patch.outcome ? 'host.instance_settled' : 'host.instance_attached',
-      data: { server_id: serverId, incident_id: changed.incidentId, outcome: changed.outcome, detail: changed.detail },
-      patch: { instances },
-    });
   }
 
   /** `vmha host enable` (see host-enable.ts). */
