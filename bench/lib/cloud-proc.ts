@@ -4,10 +4,10 @@
 import { performance } from 'node:perf_hooks';
 import { startFakeCloud } from '../../src/fakes/cloud.ts';
 import { aodhBody, postLikeAodh } from '../../src/fakes/aodh/notifier.ts';
-import { alarmActionUrl } from '../../src/domain/webhook-url.ts';
 import { memoryLogger } from '../../src/log.ts';
 import { createClients } from '../../src/openstack/index.ts';
 import type { NovaTimings } from '../../src/fakes/nova/types.ts';
+import { renderedAlarm } from '../../test/helpers/alarm-body.ts';
 import { childInput, serveParent } from './child.ts';
 import { credentialsFor, transition, type Seeded } from './cloud-types.ts';
 
@@ -40,24 +40,9 @@ async function seed(a: { hosts: number; servers: number; secret: string; publicU
       const host = hosts[i % hosts.length]!;
       const s = cloud.nova.model.addServer({ name: `${prefix}-pet-${i}`, host, metadata: { HA_Enabled: 'True' }, projectId, userId: 'vmha' });
       const alarmName = `vmha:ping-delay:${s.id}`;
-      const url = alarmActionUrl(a.publicUrl, a.secret, alarmName);
-      const alarm = await clients.aodh.create({
-        name: alarmName,
-        type: 'gnocchi_resources_threshold',
-        severity: 'critical',
-        alarm_actions: [url],
-        ok_actions: [url],
-        gnocchi_resources_threshold_rule: {
-          metric: 'instance.ping.delay',
-          resource_type: 'instance',
-          resource_id: s.id,
-          aggregation_method: 'mean',
-          comparison_operator: 'gt',
-          threshold: 500,
-          granularity: 10,
-          evaluation_periods: 3,
-        },
-      });
+      const body = renderedAlarm('ping-delay', s.id, a.publicUrl, a.secret);
+      const url = body.alarm_actions[0]!;
+      const alarm = await clients.aodh.create(body as unknown as Record<string, unknown>);
       out[i] = { serverId: s.id, alarmId: alarm.alarm_id, alarmName, host, token: url.slice(url.lastIndexOf('/') + 1) };
     }
   };
