@@ -4,50 +4,19 @@
 // each with its own fake cloud). The Nova-side observer must count no violation. Its JSON
 // and chart go to a temporary directory (VMHA_BENCH_RESULTS_DIR), never over the
 // committed ones.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { idealSchedule } from '../../bench/lib/mass-floor.ts';
 import { peakConcurrent, peakInWindow, windowViolations } from '../../bench/lib/mass-report.ts';
 import type { MassResult } from '../../bench/lib/mass-run.ts';
 import { affected, checkSettings, HASTACK, planScenario } from '../../bench/lib/mass-scenario.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { ROOT, runBench } from './run-bench.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TINY_ARGS = ['--hosts', '3', '--instances', '12', '--ha', '8', '--failing', '1', '--time-scale', '60', '--concurrency', '2', '--median-s', '40', '--no-guard-check', '--timeout-min', '30'];
 /** A run that takes longer than this is killed (with its process group: fake cloud, vmha, bare loop). */
 const RUN_LIMIT_MS = 60_000;
-
-/** Runs bench/mass-failure.ts as its npm script does (under tsx), results to `dir`; resolves with its stdout. */
-function runBench(args: string[], dir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/mass-failure.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, VMHA_BENCH_RESULTS_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`bench/mass-failure.ts exited ${code ?? signal}\n--- stdout ---\n${out.slice(-3000)}\n--- stderr ---\n${err.slice(-3000)}`));
-    });
-  });
-}
 
 describe('bench: mass failure', () => {
   describe('pure parts', () => {
@@ -83,7 +52,7 @@ describe('bench: mass failure', () => {
     const committed = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
     const before = [committed('bench/results/mass-failure.json'), committed('docs/mass-failure.svg')];
     try {
-      const stdout = await runBench(TINY_ARGS, tmp.dir);
+      const { stdout } = await runBench('mass-failure.ts', TINY_ARGS, tmp.dir, 'mass-failure', RUN_LIMIT_MS);
       expect([committed('bench/results/mass-failure.json'), committed('docs/mass-failure.svg')], 'committed figures and chart left alone').to.deep.equal(before);
       for (const title of ['Mass failure: 1 of 3 hosts', 'Checks by the Nova-side observer', 'vmha host workflows', 'Simulated:']) expect(stdout).to.include(title);
       const json = JSON.parse(readFileSync(path.join(tmp.dir, 'mass-failure.json'), 'utf8')) as Record<string, unknown> & MassResult;

@@ -1,65 +1,15 @@
 // Smoke runs of the benchmarks (issue 10): each one, as its npm script runs it, at a tiny
 // size, so they cannot rot while `npm test` never runs them at full size. Their JSON goes
 // to a temporary directory (VMHA_BENCH_RESULTS_DIR), never over bench/results/.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { tmpDir } from '../helpers/tmp.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** A smoke run that takes longer than this is killed (with its whole process group). */
-const RUN_LIMIT_MS = 150_000;
-
-interface BenchRun {
-  stdout: string;
-  /** The JSON it wrote. */
-  json: Record<string, unknown>;
-  /** Where it wrote it. */
-  file: string;
-}
+import { BENCH_LIMIT_MS, ROOT, runBench } from './run-bench.ts';
 
 /** The committed figures, to check a smoke run leaves them alone. */
 const committed = (name: string): string => readFileSync(path.join(ROOT, 'bench/results', `${name}.json`), 'utf8');
-
-/** Runs bench/<script> as its npm script does (under tsx) and reads the `name`.json it wrote to `resultsDir`. */
-function runBench(script: string, args: string[], resultsDir: string, name: string): Promise<BenchRun> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    // A process group of its own: on timeout its servers, fake cloud and guests die with it.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', script), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, VMHA_BENCH_RESULTS_DIR: resultsDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const took = `${((Date.now() - started) / 1000).toFixed(0)} s`;
-      const tail = `\n--- stdout ---\n${stdout.slice(-3000)}\n--- stderr ---\n${stderr.slice(-3000)}`;
-      if (code !== 0) return reject(new Error(`bench/${script} ${args.join(' ')} exited ${code ?? signal} after ${took}${tail}`));
-      const file = path.join(resultsDir, `${name}.json`);
-      try {
-        resolve({ stdout, json: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, file });
-      } catch (err) {
-        reject(new Error(`bench/${script} wrote no readable ${file}: ${String(err)}${tail}`));
-      }
-    });
-  });
-}
 
 /** Rows of the JSON's `summary`, loosely typed. */
 type Row = Record<string, unknown>;
@@ -70,7 +20,7 @@ function positive(x: unknown, what: string): void {
 }
 
 describe('bench: smoke run of each benchmark at a tiny size', function () {
-  this.timeout(RUN_LIMIT_MS + 10_000);
+  this.timeout(BENCH_LIMIT_MS + 10_000);
   let tmp: ReturnType<typeof tmpDir>;
   before(() => (tmp = tmpDir('vmha-bench-smoke-')));
   after(() => tmp.cleanup());
