@@ -28,6 +28,12 @@ export const recoverySchema = z
     /** How long an action may take to reach its end state. */
     verify_timeout_s: z.number().positive().default(600),
     verify_poll_s: z.number().positive().default(5),
+    /**
+     * Tolerated difference between vmha's clock and Nova's. After a restart, an action Nova
+     * recorded up to this long before vmha journaled issuing it counts as that action (it
+     * is verified, never issued twice).
+     */
+    nova_clock_skew_s: z.number().min(0).default(60),
     /** Attempts of one Nova call on 5xx, timeouts and 409, with exponential backoff and jitter. */
     retry: z
       .object({

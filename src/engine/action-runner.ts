@@ -5,11 +5,18 @@
 import type { Incident, RecoveryAction } from '../domain/incident.ts';
 import { Conflict, NotFound, OpenStackError, Transient } from '../openstack/errors.ts';
 import type { ActionReceipt, Server } from '../openstack/nova-types.ts';
+import { parseTimestamp } from '../openstack/timestamps.ts';
 import type { EngineOptions } from './engine-options.ts';
 import { backoffDelay } from './retry.ts';
 import { UnsafeEvacuation } from './safety-gate.ts';
 import type { IncidentTransitions } from './transitions.ts';
 import { verifyAction } from './verify.ts';
+
+/** Default of recovery.nova_clock_skew_s. */
+const DEFAULT_NOVA_CLOCK_SKEW_MS = 60_000;
+
+/** Arrival times kept for the latency metric at most (settled incidents are forgotten anyway). */
+const MAX_RECEIVED = 10_000;
 
 /** Nova's names for vmha's actions in os-instance-actions. */
 const NOVA_ACTION_NAME: Record<RecoveryAction, string> = {
@@ -32,7 +39,20 @@ export class ActionRunner {
 
   /** Remembers when the incident's first notification arrived (later ones do not count). */
   noteReceived(incidentId: string, receivedAt: number): void {
-    if (!this.receivedAt.has(incidentId)) this.receivedAt.set(incidentId, receivedAt);
+    if (this.receivedAt.has(incidentId)) return;
+    // A bound, should an incident ever be left without settling: the oldest goes first.
+    if (this.receivedAt.size >= MAX_RECEIVED) this.receivedAt.delete(this.receivedAt.keys().next().value!);
+    this.receivedAt.set(incidentId, receivedAt);
+  }
+
+  /** The incident settled (or is gone): it will issue no action to measure. */
+  forget(incidentId: string): void {
+    this.receivedAt.delete(incidentId);
+  }
+
+  /** How many incidents still wait for their first action to be measured (tests). */
+  get awaitingFirstAction(): number {
+    return this.receivedAt.size;
   }
 
   /** Issues the action with retries, then verifies it; runs inside the limits. */
@@ -155,6 +175,16 @@ export class ActionRunner {
     }
   }
 
+  /** Request ids of the instance's earlier actions, as journaled (its recent incidents). */
+  private knownRequestIds(incident: Incident): Set<string> {
+    const ids = new Set<string>();
+    for (const inc of this.o.journal.list({ instanceId: incident.instanceId, limit: 20 })) {
+      const actions = inc.id === incident.id ? inc.actions.slice(0, -1) : inc.actions;
+      for (const a of actions) if (a.requestId) ids.add(a.requestId);
+    }
+    return ids;
+  }
+
   /** After a crash mid-issue: did the action reach Nova? Re-check before re-issuing anything. */
   async resume(incident: Incident): Promise<void> {
     const last = incident.actions[incident.actions.length - 1];
@@ -166,7 +196,12 @@ export class ActionRunner {
     try {
       const actions = await this.o.nova.listInstanceActions(incident.instanceId);
       const wanted = NOVA_ACTION_NAME[last.action];
-      const hit = actions.find((a) => a.action === wanted && Date.parse(a.startTime.endsWith('Z') ? a.startTime : a.startTime + 'Z') >= last.at - 1000);
+      // Nova's clock may differ from ours: a record of the same kind up to the tolerated skew
+      // older still counts (re-issuing an action that did arrive is the one thing to avoid),
+      // but not one vmha already knows as an earlier action of its own.
+      const since = last.at - (this.o.novaClockSkewMs ?? DEFAULT_NOVA_CLOCK_SKEW_MS);
+      const known = this.knownRequestIds(incident);
+      const hit = actions.find((a) => a.action === wanted && !known.has(a.requestId) && parseTimestamp(a.startTime) >= since);
       if (hit) arrived = { requestId: hit.requestId };
     } catch (err) {
       if (err instanceof NotFound) {

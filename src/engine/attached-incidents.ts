@@ -117,18 +117,30 @@ export class AttachedIncidents {
     }
   }
 
+  /** True while its host workflow is evacuating the incident: the evacuation settles it. */
+  evacuates(incidentId: string): boolean {
+    return this.evacuating.has(incidentId);
+  }
+
   /**
    * An open or waiting incident with a host workflow: while the workflow runs, it is the
-   * workflow's (returns undefined). Once the workflow has ended, the incident is detached
-   * and decided like any other (returned).
+   * workflow's (returns undefined) and is looked at again after wait_retry_s. Once the
+   * workflow has ended, or stopped running in this process (its loop crashed), the
+   * incident is detached and decided like any other (returned); if its host still needs
+   * the workflow, the decision hands it over again, which drives the workflow again.
    */
   leftToWorkflow(incident: Incident): Incident | undefined {
-    const wf = this.o.safety?.workflow(incident.hostWorkflow!);
-    if (wf && RUNNING_STATES.has(wf.state)) return undefined;
-    if (this.evacuating.has(incident.id)) return undefined;
+    const id = incident.hostWorkflow!;
+    if (this.o.safety?.workflowRunning(id)) {
+      this.scheduler.schedule(incident.id, this.o.policy.waitRetryMs);
+      return undefined;
+    }
+    const wf = this.o.safety?.workflow(id);
+    const stalled = wf && RUNNING_STATES.has(wf.state);
     return this.o.journal.update(incident.id, {
       event: 'incident.detached_from_host_workflow',
-      data: { workflow_id: incident.hostWorkflow, workflow_state: wf?.state ?? null },
+      reason: stalled ? `host workflow ${id} (${wf.state}) is no longer being driven; deciding again` : undefined,
+      data: { workflow_id: id, workflow_state: wf?.state ?? null },
       patch: { hostWorkflow: undefined },
     });
   }
@@ -166,7 +178,7 @@ export class AttachedIncidents {
     }
     const vmState = effectiveVmState(server);
     if (!ACCEPTS.evacuate.includes(vmState)) {
-      this.t.transition(incident.id, { state: 'failed', event: 'decision.give_up', reason: `Nova does not accept evacuate in vm_state ${vmState}`, data });
+      this.t.transition(incident.id, { state: 'gave_up', event: 'decision.give_up', reason: `Nova does not accept evacuate in vm_state ${vmState}`, data: { ...data, rule: 'state-forbids' } });
       return;
     }
     for (;;) {
@@ -175,7 +187,8 @@ export class AttachedIncidents {
       const current = this.o.journal.get(incident.id)!;
       if (current.reason !== hold) this.t.transition(incident.id, { state: 'waiting', event: 'decision.held', reason: hold, data: { ...data, held_by: 'mass-failure-guard' } });
       if (this.scheduler.stopped) return;
-      await new Promise((r) => setTimeout(r, this.o.policy.waitRetryMs));
+      await this.scheduler.pause(this.o.policy.waitRetryMs); // stop() wakes it
+      if (this.scheduler.stopped) return;
     }
     const reason = `host ${wf.host} failed (${wf.trigger.detail}) and was fenced: evacuate`;
     if (safety?.dryRun) {

@@ -134,6 +134,8 @@ export class DecisionStep {
         });
         // A late one on a host already fenced and evacuated (this call holds its busy flag).
         if (h.kind === 'evacuate-now') await this.attachedIncidents.evacuateNow(attached, h.workflow);
+        // Looked at again while the workflow runs: taken back should the workflow stop running.
+        else this.schedule(incident.id, this.o.policy.waitRetryMs);
         return;
       }
     }

@@ -20,6 +20,8 @@ export interface EngineOptions {
   backoff: BackoffConfig;
   verifyTimeoutMs: number;
   verifyPollMs: number;
+  /** Tolerated clock difference with Nova when a restart looks up an action in flight (default 60 s). */
+  novaClockSkewMs?: number;
   metrics?: ServiceMetrics;
   random?: () => number;
   /** Called after every incident transition (notifications hook in here). */

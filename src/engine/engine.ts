@@ -22,6 +22,9 @@ import { IncidentTransitions } from './transitions.ts';
 
 export type { EngineOptions } from './engine-options.ts';
 
+/** After an internal error, the incident is looked at again this much later. */
+const ERROR_RETRY_MS = 5000;
+
 export class Engine implements Evacuator {
   /** Instances with an action in progress: never two at once on one instance. */
   private readonly busy = new Set<string>();
@@ -32,9 +35,12 @@ export class Engine implements Evacuator {
   private readonly decisions: DecisionStep;
 
   constructor(private readonly o: EngineOptions) {
-    this.scheduler = new Scheduler((id) => this.process(id));
+    this.scheduler = new Scheduler(
+      (id) => this.process(id),
+      (id, err) => this.failed(id, err),
+    );
     const schedule = (id: string, delayMs: number): void => this.scheduler.schedule(id, delayMs);
-    this.transitions = new IncidentTransitions(o, schedule);
+    this.transitions = new IncidentTransitions(o, schedule, (id) => this.actions.forget(id));
     this.actions = new ActionRunner(o, this.transitions, schedule);
     this.attached = new AttachedIncidents(o, this.transitions, this.actions, this.scheduler, this.busy);
     this.decisions = new DecisionStep(o, this.transitions, this.actions, this.attached, schedule);
@@ -61,30 +67,47 @@ export class Engine implements Evacuator {
     return this.scheduler.idle();
   }
 
+  /** How many incidents still wait for their first action, for the latency metric (tests). */
+  get awaitingFirstAction(): number {
+    return this.actions.awaitingFirstAction;
+  }
+
   private async process(id: string): Promise<void> {
-    let incident = this.o.journal.get(id);
-    if (!incident || isTerminal(incident.state)) return;
-    if (incident.hostWorkflow && (incident.state === 'open' || incident.state === 'waiting')) {
-      const left = this.attached.leftToWorkflow(incident);
-      if (!left) return;
-      incident = left;
-    }
-    if (this.busy.has(incident.instanceId)) {
-      this.scheduler.schedule(id, 50); // never two actions on one instance at once: look again shortly
-      return;
-    }
-    this.busy.add(incident.instanceId);
+    let held: string | undefined;
     try {
+      let incident = this.o.journal.get(id);
+      if (!incident || isTerminal(incident.state)) {
+        this.actions.forget(id); // e.g. closed by its ok notification
+        return;
+      }
+      if (incident.hostWorkflow) {
+        if (this.attached.evacuates(id)) return; // the evacuation settles it, or detaches it with a new look
+        if (incident.state === 'open' || incident.state === 'waiting') {
+          const left = this.attached.leftToWorkflow(incident);
+          if (!left) return;
+          incident = left;
+        }
+      }
+      if (this.busy.has(incident.instanceId)) {
+        this.scheduler.schedule(id, 50); // never two actions on one instance at once: look again shortly
+        return;
+      }
+      held = incident.instanceId;
+      this.busy.add(held);
       if (incident.state === 'acting') await this.actions.resume(incident);
       else if (incident.state === 'verifying') await this.actions.verify(incident);
       else await this.decisions.decideAndAct(incident);
     } catch (err) {
-      // A bug or an unmapped failure must not lose the incident: wait and try again.
-      this.o.logger.error('incident processing failed; will retry', { incident_id: id, error: String((err as Error)?.stack ?? err) });
-      this.transitions.safeUpdate(id, { state: 'waiting', event: 'engine.error', reason: `internal error: ${(err as Error)?.message ?? err}`, retryInMs: 5000 });
+      this.failed(id, err);
     } finally {
-      this.busy.delete(incident.instanceId);
+      if (held) this.busy.delete(held);
     }
+  }
+
+  /** A bug or an unmapped failure (the journal unreadable, too) must not lose the incident: wait and try again. */
+  private failed(id: string, err: unknown): void {
+    this.o.logger.error('incident processing failed; will retry', { incident_id: id, error: String((err as Error)?.stack ?? err) });
+    this.transitions.safeUpdate(id, { state: 'waiting', event: 'engine.error', reason: `internal error: ${(err as Error)?.message ?? err}`, retryInMs: ERROR_RETRY_MS });
   }
 
   // ---- the host workflow's side (Evacuator): see attached-incidents.ts ----

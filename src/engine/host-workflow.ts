@@ -97,6 +97,11 @@ export class HostWorkflows {
     await Promise.allSettled([...this.driving.values()]);
   }
 
+  /** True while this process drives the workflow (false once its loop ended or crashed). */
+  drives(id: string): boolean {
+    return this.driving.has(id);
+  }
+
   /** Resolves when no workflow is being driven (tests). */
   async idle(): Promise<void> {
     while (this.driving.size) await Promise.allSettled([...this.driving.values()]);
@@ -106,7 +111,7 @@ export class HostWorkflows {
     if (this.driving.has(id) || this.stopped) return;
     const run = this.loop(id)
       .catch((err: unknown) => {
-        this.o.logger.error('host workflow crashed; it resumes at the next start', { workflow_id: id, error: String((err as Error)?.stack ?? err) });
+        this.o.logger.error('host workflow crashed; the next look at one of its incidents drives it again, at the latest the next start', { workflow_id: id, error: String((err as Error)?.stack ?? err) });
       })
       .finally(() => this.driving.delete(id));
     this.driving.set(id, run);

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { Logger } from '../log.ts';
 import type { AodhClient } from '../openstack/aodh.ts';
+import { parseTimestamp } from '../openstack/timestamps.ts';
 import type { AlarmResolver } from '../webhook/resolve.ts';
 
 export interface ReconcilerOptions {
@@ -33,7 +34,7 @@ export class Reconciler {
     const admitted: string[] = [];
     for (const alarm of alarms) {
       if (!alarm.name.startsWith(this.o.ownedPrefix) || !alarm.enabled) continue;
-      const changed = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(alarm.state_timestamp ?? '') ? alarm.state_timestamp! : `${alarm.state_timestamp}Z`);
+      const changed = parseTimestamp(alarm.state_timestamp);
       if (!Number.isFinite(changed) || now - changed < this.o.graceMs) continue;
       const seen = this.o.journal.lastDeliveryAt(alarm.alarm_id);
       if (seen !== undefined && seen >= changed - this.o.skewMs) continue;

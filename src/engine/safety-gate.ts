@@ -44,6 +44,8 @@ export interface EngineSafety {
   holdReason(): Promise<string | null>;
   handover(host: string, failure: HostFailure): Handover;
   workflow(id: string): HostWorkflow | undefined;
+  /** True while the workflow is running and driven in this process (false once its loop crashed). */
+  workflowRunning(id: string): boolean;
   /** Throws UnsafeEvacuation unless `host` was fenced by a vmha workflow and Nova reports it down. */
   assertEvacuationSafe(host: string | undefined): Promise<void>;
 }
@@ -110,6 +112,11 @@ export class SafetyGate implements EngineSafety {
 
   workflow(id: string): HostWorkflow | undefined {
     return this.o.store.get(id);
+  }
+
+  workflowRunning(id: string): boolean {
+    const wf = this.o.store.get(id);
+    return wf !== undefined && RUNNING_STATES.has(wf.state) && this.o.workflows.drives(id);
   }
 
   async assertEvacuationSafe(host: string | undefined): Promise<void> {

@@ -18,6 +18,8 @@ export class IncidentTransitions {
   constructor(
     private readonly o: Pick<EngineOptions, 'journal' | 'clock' | 'logger' | 'onTransition'>,
     private readonly schedule: (id: string, delayMs: number) => void,
+    /** Told when an incident reaches a terminal state (the engine forgets what it kept for it). */
+    private readonly settled: (id: string) => void = () => undefined,
   ) {}
 
   /** Journals the change, logs it, tells the hook; returns the updated incident. */
@@ -33,6 +35,7 @@ export class IncidentTransitions {
       reason: change.reason,
       ...(change.data?.request_id ? { request_id: change.data.request_id } : {}),
     });
+    if (isTerminal(incident.state)) this.settled(id);
     this.o.onTransition?.(incident, change.event);
     if (change.retryInMs !== undefined && !isTerminal(incident.state)) this.schedule(id, change.retryInMs);
     return incident;

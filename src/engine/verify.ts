@@ -6,6 +6,7 @@ import type { RecoveryAction } from '../domain/incident.ts';
 import { NotFound, OpenStackError } from '../openstack/errors.ts';
 import type { NovaClient } from '../openstack/nova.ts';
 import type { Server } from '../openstack/nova-types.ts';
+import { parseTimestamp } from '../openstack/timestamps.ts';
 
 export type NovaPort = Pick<
   NovaClient,
@@ -64,7 +65,7 @@ async function failedMigration(nova: NovaPort, serverId: string, action: Recover
   const type = action === 'evacuate' ? 'evacuation' : 'live-migration';
   try {
     const migs = await nova.listMigrations({ instanceUuid: serverId, migrationType: type });
-    const recent = migs.filter((m) => Date.parse(m.createdAt.endsWith('Z') ? m.createdAt : m.createdAt + 'Z') >= since - 1000);
+    const recent = migs.filter((m) => parseTimestamp(m.createdAt) >= since - 1000);
     const bad = recent.find((m) => ['error', 'failed', 'cancelled'].includes(m.status));
     return bad ? `${type} ${bad.id} ended in ${bad.status}; the server is still on ${bad.sourceCompute ?? 'its host'}` : undefined;
   } catch {

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.ts';
 import { HOST_FAILURE_METRIC } from '../domain/host-workflow.ts';
 import type { Logger } from '../log.ts';
 import type { ComputeService } from '../openstack/nova-types.ts';
+import { parseTimestamp } from '../openstack/timestamps.ts';
 import { evaluateGuard, type GuardCounts, type GuardEvaluation, type GuardSettings, type GuardState } from '../policy/guard.ts';
 import { judgeHost, type HostFailureSettings } from '../policy/host-failure.ts';
 import type { HostFailure } from '../policy/matrix.ts';
@@ -35,7 +36,6 @@ export interface HostContext {
 }
 
 /** Nova's updated_at has no zone and means UTC. */
-const utc = (t: string | null): number => (t ? Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(t) ? t : `${t}Z`) : NaN);
 
 export class SafetyMonitor {
   private lastEvaluation: (GuardEvaluation & { at: number }) | undefined;
@@ -68,7 +68,7 @@ export class SafetyMonitor {
       // A host vmha already fenced and evacuated is handled, not part of a new storm.
       if (this.o.store.holding(svc.host)?.state === 'completed') continue;
       failingNow.add(svc.host);
-      const lastBeat = utc(svc.updatedAt);
+      const lastBeat = parseTimestamp(svc.updatedAt);
       if (!Number.isFinite(lastBeat) || now - lastBeat <= window) failingRecent.add(svc.host);
     }
     // A host whose instances alarm enough to be judged failed counts too (not one sick instance).
@@ -201,7 +201,7 @@ export class SafetyMonitor {
       if (this.o.store.holding(svc.host)) continue;
       if (!census.haServers.some((s) => s.host === svc.host)) continue;
       const failure = this.judge(svc.host, svc, census, [], false);
-      const lastBeat = utc(svc.updatedAt);
+      const lastBeat = parseTimestamp(svc.updatedAt);
       if (failure) out.push({ host: svc.host, failure, downSince: Number.isFinite(lastBeat) ? lastBeat : 0 });
     }
     return out;

@@ -96,6 +96,7 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
     backoff,
     verifyTimeoutMs: r.verify_timeout_s * 1000,
     verifyPollMs: r.verify_poll_s * 1000,
+    novaClockSkewMs: r.nova_clock_skew_s * 1000,
     metrics,
     safety: safety.gate,
   });

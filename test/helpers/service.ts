@@ -1,7 +1,7 @@
 // `vmha serve` in-process against the fake cloud, with short intervals, plus helpers
 // to seed HA servers and their vmha alarms.
 import { configSchema, type Config } from '../../src/config/schema.ts';
-import { systemClock } from '../../src/domain/clock.ts';
+import { systemClock, type Clock } from '../../src/domain/clock.ts';
 import { alarmActionUrl } from '../../src/domain/webhook-url.ts';
 import type { FakeCloud } from '../../src/fakes/cloud.ts';
 import type { OpenStackClients } from '../../src/openstack/index.ts';
@@ -47,11 +47,13 @@ export async function withService(
   opts: {
     overrides?: Record<string, unknown>;
     novaTimings?: Record<string, number>;
+    /** The fake cloud's clock (e.g. one that runs behind vmha's); the system clock by default. */
+    cloudClock?: Clock;
     /** Lets a test watch or wrap the clients the service uses (e.g. every Nova call). */
     wrapClients?: (clients: OpenStackClients, cloud: FakeCloud) => OpenStackClients;
   } = {},
 ): Promise<ServiceFixture> {
-  const f = await withFakeCloud({ novaTimings: { liveMigrate: 30, reboot: 20, rebuild: 20, evacuate: 30, ...opts.novaTimings } });
+  const f = await withFakeCloud({ clock: opts.cloudClock, novaTimings: { liveMigrate: 30, reboot: 20, rebuild: 20, evacuate: 30, ...opts.novaTimings } });
   const t = tmpDir('vmha-serve-');
   const config = testConfig(t.dir, opts.overrides);
   const clients = opts.wrapClients ? opts.wrapClients(f.clients, f.cloud) : f.clients;
