@@ -105,7 +105,7 @@ export function limitsShow(ctx: CliContext, opts: { url?: string }): Promise<num
 
 export function limitsSet(
   ctx: CliContext,
-  opts: { url?: string; globalPerWindow?: string; globalWindow?: string; hostConcurrency?: string; hostPerWindow?: string; hostWindow?: string },
+  opts: { url?: string; globalPerWindow?: string; globalWindow?: string; globalConcurrency?: string; hostConcurrency?: string; hostPerWindow?: string; hostWindow?: string },
 ): Promise<number> {
   return guardAdmin(ctx, async () => {
     const url = serviceUrl(ctx, opts.url);
@@ -117,7 +117,11 @@ export function limitsSet(
       return n;
     };
     const next: LimitSettings = {
-      global: { perWindow: num(opts.globalPerWindow, 'global-per-window', current.global.perWindow), windowSeconds: num(opts.globalWindow, 'global-window', current.global.windowSeconds) },
+      global: {
+        perWindow: num(opts.globalPerWindow, 'global-per-window', current.global.perWindow),
+        windowSeconds: num(opts.globalWindow, 'global-window', current.global.windowSeconds),
+        concurrency: num(opts.globalConcurrency, 'global-concurrency', current.global.concurrency),
+      },
       perHost: {
         concurrency: num(opts.hostConcurrency, 'host-concurrency', current.perHost.concurrency),
         perWindow: num(opts.hostPerWindow, 'host-per-window', current.perHost.perWindow),

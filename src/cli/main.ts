@@ -93,6 +93,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     .option(urlOption, urlHelp)
     .option('--global-per-window <n>', 'actions in any window, all hosts together')
     .option('--global-window <seconds>', 'length of the global window')
+    .option('--global-concurrency <n>', 'actions running at once, all hosts together')
     .option('--host-concurrency <n>', 'actions running at once per host')
     .option('--host-per-window <n>', 'actions in any window per host')
     .option('--host-window <seconds>', 'length of the per-host window')

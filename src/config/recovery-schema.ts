@@ -60,9 +60,13 @@ export const recoverySchema = z
 
 export const limitsSchema = z
   .object({
-    /** All actions together: HaStack ran with 20 per minute. */
+    /** All actions together: HaStack ran with 20 at once and 20 per minute. */
     global: z
-      .object({ per_window: z.number().int().min(1).default(20), window_s: z.number().int().min(1).default(60) })
+      .object({
+        per_window: z.number().int().min(1).default(20),
+        window_s: z.number().int().min(1).default(60),
+        concurrency: z.number().int().min(1).default(20),
+      })
       .strict()
       .prefault({}),
     per_host: z

@@ -2,19 +2,21 @@
 //
 // "At most N actions in any window of W seconds" is enforced exactly (a sliding window,
 // not fixed buckets that allow 2N across a boundary): each action takes one of N
-// bottleneck slots and gives it back W seconds after it started. Per host there is
-// also a concurrency limit held for the whole action (issue, retries, verification).
+// bottleneck slots and gives it back W seconds after it started. Concurrency limits, per
+// host and for all hosts together, are held for the whole action (issue, retries,
+// verification).
+import { setMaxListeners } from 'node:events';
 import Bottleneck from 'bottleneck';
 import { systemClock, type Clock } from '../domain/clock.ts';
 
 export interface LimitSettings {
-  global: { perWindow: number; windowSeconds: number };
+  global: { perWindow: number; windowSeconds: number; concurrency: number };
   perHost: { concurrency: number; perWindow: number; windowSeconds: number };
 }
 
-/** HaStack's global limit: 20 actions per minute; per host 2 at once, 10 per minute. */
+/** HaStack's global limits: 20 at once, 20 actions per minute; per host 2 at once, 10 per minute. */
 export const DEFAULT_LIMITS: LimitSettings = {
-  global: { perWindow: 20, windowSeconds: 60 },
+  global: { perWindow: 20, windowSeconds: 60, concurrency: 20 },
   perHost: { concurrency: 2, perWindow: 10, windowSeconds: 60 },
 };
 
@@ -26,6 +28,7 @@ export function validateLimits(s: LimitSettings): string[] {
   };
   positiveInt(s.global?.perWindow, 'global.perWindow', 100_000);
   positiveInt(s.global?.windowSeconds, 'global.windowSeconds', 86_400);
+  positiveInt(s.global?.concurrency, 'global.concurrency', 10_000);
   positiveInt(s.perHost?.concurrency, 'perHost.concurrency', 1000);
   positiveInt(s.perHost?.perWindow, 'perHost.perWindow', 100_000);
   positiveInt(s.perHost?.windowSeconds, 'perHost.windowSeconds', 86_400);
@@ -50,6 +53,8 @@ class WindowGate {
     private readonly clock: Clock,
   ) {
     this.limiter = new Bottleneck({ maxConcurrent: perWindow });
+    // One listener per slot sleeping out its window: as many as perWindow, legitimately.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /**
@@ -96,13 +101,14 @@ export interface LimitsSnapshot {
   settings: LimitSettings;
   /** Actions waiting for a slot. */
   waiting: number;
-  /** Actions holding a host concurrency slot. */
+  /** Actions running (holding their concurrency slots). */
   running: number;
 }
 
 export class Limits {
   private settings: LimitSettings;
   private readonly global: WindowGate;
+  private readonly globalConcurrency: Bottleneck;
   private readonly hosts = new Map<string, HostLimits>();
   private running = 0;
   private waitingCount = 0;
@@ -113,31 +119,35 @@ export class Limits {
   ) {
     this.settings = structuredClone(settings);
     this.global = new WindowGate(settings.global.perWindow, settings.global.windowSeconds * 1000, clock);
+    this.globalConcurrency = new Bottleneck({ maxConcurrent: settings.global.concurrency });
   }
 
   /**
    * Runs one recovery action on `host` once every limit allows it: a host concurrency
-   * slot for the whole action, then a start in the host's and the global window.
+   * slot and a global one for the whole action, then a start in the host's and the
+   * global window.
    */
   async run<T>(host: string, action: () => Promise<T>): Promise<T> {
     const h = this.host(host);
     this.waitingCount += 1;
     let counted = true;
     try {
-      return await h.concurrency.schedule(async () => {
-        const hostStart = await h.rate.acquire();
-        const globalStart = await this.global.acquire();
-        hostStart();
-        globalStart();
-        this.waitingCount -= 1;
-        counted = false;
-        this.running += 1;
-        try {
-          return await action();
-        } finally {
-          this.running -= 1;
-        }
-      });
+      return await h.concurrency.schedule(() =>
+        this.globalConcurrency.schedule(async () => {
+          const hostStart = await h.rate.acquire();
+          const globalStart = await this.global.acquire();
+          hostStart();
+          globalStart();
+          this.waitingCount -= 1;
+          counted = false;
+          this.running += 1;
+          try {
+            return await action();
+          } finally {
+            this.running -= 1;
+          }
+        }),
+      );
     } finally {
       if (counted) this.waitingCount -= 1;
     }
@@ -149,6 +159,7 @@ export class Limits {
     if (problems.length) throw new Error(`invalid limits: ${problems.join('; ')}`);
     this.settings = structuredClone(next);
     this.global.update(next.global.perWindow, next.global.windowSeconds * 1000);
+    this.globalConcurrency.updateSettings({ maxConcurrent: next.global.concurrency });
     for (const h of this.hosts.values()) {
       h.concurrency.updateSettings({ maxConcurrent: next.perHost.concurrency });
       h.rate.update(next.perHost.perWindow, next.perHost.windowSeconds * 1000);
@@ -161,6 +172,7 @@ export class Limits {
 
   async stop(): Promise<void> {
     await this.global.stop();
+    await this.globalConcurrency.stop({ dropWaitingJobs: true }).catch(() => undefined);
     for (const h of this.hosts.values()) {
       await h.rate.stop();
       await h.concurrency.stop({ dropWaitingJobs: true }).catch(() => undefined);

@@ -65,17 +65,24 @@ export function policyFromConfig(config: Readonly<Config>): PolicyConfig {
 export function limitsFromConfig(config: Readonly<Config>): LimitSettings {
   const l = config.limits;
   return {
-    global: { perWindow: l.global.per_window, windowSeconds: l.global.window_s },
+    global: { perWindow: l.global.per_window, windowSeconds: l.global.window_s, concurrency: l.global.concurrency },
     perHost: { concurrency: l.per_host.concurrency, perWindow: l.per_host.per_window, windowSeconds: l.per_host.window_s },
   };
+}
+
+/** Settings persisted by an older vmha lack newer keys (global.concurrency): those come from the file. */
+export function withDefaults(persisted: Partial<LimitSettings> | undefined, base: LimitSettings): LimitSettings | undefined {
+  if (!persisted || typeof persisted !== 'object') return undefined;
+  return { global: { ...base.global, ...persisted.global }, perHost: { ...base.perHost, ...persisted.perHost } };
 }
 
 export async function startService(d: ServiceDeps): Promise<RunningService> {
   const { config, clients, logger, clock } = d;
   const journal = new Journal(path.join(config.state.dir, 'journal.sqlite'), clock);
   // Limits changed at runtime (admin API) survive restarts; the file gives the first value.
-  const persisted = journal.getSetting<LimitSettings>(LIMITS_SETTING);
-  const limitSettings = persisted && validateLimits(persisted).length === 0 ? persisted : limitsFromConfig(config);
+  const fromConfig = limitsFromConfig(config);
+  const persisted = withDefaults(journal.getSetting<Partial<LimitSettings>>(LIMITS_SETTING), fromConfig);
+  const limitSettings = persisted && validateLimits(persisted).length === 0 ? persisted : fromConfig;
   const limits = new Limits(limitSettings, clock);
   const metrics = new ServiceMetrics();
   // Built before the engine resumes anything, so its cursor is in place for the first event.

@@ -41,7 +41,10 @@ export class AdminApi {
       res.json(this.limits.snapshot());
     });
     r.put('/limits', (req, res) => {
-      const next = req.body as LimitSettings;
+      // Keys left out keep their current value (a client that predates global.concurrency).
+      const body = req.body as Partial<LimitSettings>;
+      const current = this.limits.snapshot().settings;
+      const next: LimitSettings = { global: { ...current.global, ...body?.global }, perHost: { ...current.perHost, ...body?.perHost } };
       const problems = validateLimits(next);
       if (problems.length) {
         res.status(400).json({ error: { code: 'invalid_limits', message: problems.join('; ') } });

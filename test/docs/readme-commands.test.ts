@@ -140,15 +140,15 @@ const STEPS: Step[] = [
   },
 
   // Set limits at runtime.
-  { line: 'vmha limits show', check: (r) => expect(YAML.parse(r.stdout).settings.global).to.deep.equal({ perWindow: 20, windowSeconds: 60 }) },
-  { line: 'vmha limits set --global-per-window 5 --global-window 60', check: (r) => expect(YAML.parse(r.stdout).settings.global).to.deep.equal({ perWindow: 5, windowSeconds: 60 }) },
+  { line: 'vmha limits show', check: (r) => expect(YAML.parse(r.stdout).settings.global).to.deep.equal({ perWindow: 20, windowSeconds: 60, concurrency: 20 }) },
+  { line: 'vmha limits set --global-per-window 5 --global-window 60 --global-concurrency 10', check: (r) => expect(YAML.parse(r.stdout).settings.global).to.deep.equal({ perWindow: 5, windowSeconds: 60, concurrency: 10 }) },
   {
     line: 'vmha limits set --host-concurrency 1 --host-per-window 4 --host-window 60',
     check: (r) => expect(YAML.parse(r.stdout).settings.perHost).to.deep.equal({ concurrency: 1, perWindow: 4, windowSeconds: 60 }),
   },
   {
     line: 'vmha limits set --global-per-window 20 --host-concurrency 2',
-    check: (r) => expect(YAML.parse(r.stdout).settings).to.deep.equal({ global: { perWindow: 20, windowSeconds: 60 }, perHost: { concurrency: 2, perWindow: 4, windowSeconds: 60 } }),
+    check: (r) => expect(YAML.parse(r.stdout).settings).to.deep.equal({ global: { perWindow: 20, windowSeconds: 60, concurrency: 10 }, perHost: { concurrency: 2, perWindow: 4, windowSeconds: 60 } }),
   },
 
   // Maintenance.

@@ -30,7 +30,7 @@ async function drive(clock: ManualClock, until: () => boolean, stepMs: number, m
 describe('limits', () => {
   it('never lets more than the global limit start in any sliding window', async () => {
     const clock = new ManualClock();
-    const limits = new Limits({ global: { perWindow: 3, windowSeconds: 60 }, perHost: { concurrency: 50, perWindow: 100, windowSeconds: 60 } }, clock);
+    const limits = new Limits({ global: { perWindow: 3, windowSeconds: 60, concurrency: 100 }, perHost: { concurrency: 50, perWindow: 100, windowSeconds: 60 } }, clock);
     const starts: number[] = [];
     const all = Array.from({ length: 10 }, (_, i) => limits.run(`host-${i % 4}`, async () => void starts.push(clock.now())));
     await drive(clock, () => starts.length === 10, 7_000);
@@ -42,7 +42,7 @@ describe('limits', () => {
 
   it('holds a per-host concurrency slot for the whole action and rate-limits each host', async () => {
     const clock = new ManualClock();
-    const limits = new Limits({ global: { perWindow: 100, windowSeconds: 60 }, perHost: { concurrency: 2, perWindow: 4, windowSeconds: 60 } }, clock);
+    const limits = new Limits({ global: { perWindow: 100, windowSeconds: 60, concurrency: 100 }, perHost: { concurrency: 2, perWindow: 4, windowSeconds: 60 } }, clock);
     let running = 0;
     let peak = 0;
     const starts: number[] = [];
@@ -62,16 +62,42 @@ describe('limits', () => {
     await limits.stop();
   });
 
+  it('holds a global concurrency slot for the whole action, across hosts; a raised limit applies at once', async () => {
+    const clock = new ManualClock();
+    const base: LimitSettings = { global: { perWindow: 100, windowSeconds: 60, concurrency: 3 }, perHost: { concurrency: 1, perWindow: 100, windowSeconds: 60 } };
+    const limits = new Limits(base, clock);
+    let running = 0;
+    let peak = 0;
+    let done = 0;
+    const action = async (): Promise<void> => {
+      running++;
+      peak = Math.max(peak, running);
+      await clock.sleep(5_000);
+      running--;
+      done++;
+    };
+    // Six hosts, one slot each: only the global limit can hold them to 3.
+    const jobs = Array.from({ length: 12 }, (_, i) => limits.run(`compute-${i % 6}`, action));
+    await drive(clock, () => done === 6, 1_000);
+    expect(peak).to.equal(3);
+    limits.update({ ...base, global: { ...base.global, concurrency: 6 } });
+    await drive(clock, () => done === 12, 1_000);
+    await Promise.all(jobs);
+    expect(peak).to.equal(6);
+    expect(limits.snapshot().running).to.equal(0);
+    await limits.stop();
+  });
+
   it('applies a changed limit at runtime, without restart', async () => {
     const clock = new ManualClock();
-    const base: LimitSettings = { global: { perWindow: 1, windowSeconds: 60 }, perHost: { concurrency: 10, perWindow: 100, windowSeconds: 60 } };
+    const base: LimitSettings = { global: { perWindow: 1, windowSeconds: 60, concurrency: 100 }, perHost: { concurrency: 10, perWindow: 100, windowSeconds: 60 } };
     const limits = new Limits(base, clock);
     const starts: number[] = [];
     const jobs = Array.from({ length: 5 }, () => limits.run('h', async () => void starts.push(clock.now())));
     await until(() => starts.length === 1);
     await settle();
     expect(starts).to.have.length(1);
-    limits.update({ ...base, global: { perWindow: 5, windowSeconds: 60 } });
+    limits.update({ ...base, global: { ...base.global, perWindow: 5 } });
     await until(() => starts.length === 5);
     expect(starts).to.have.length(5);
     expect(starts.every((t) => t === starts[0])).to.equal(true);
@@ -81,9 +107,10 @@ describe('limits', () => {
   });
 
   it('rejects invalid settings with every problem named', () => {
-    const bad = { global: { perWindow: 0, windowSeconds: 60 }, perHost: { concurrency: 1.5, perWindow: 2, windowSeconds: -1 } };
+    const bad = { global: { perWindow: 0, windowSeconds: 60, concurrency: 0 }, perHost: { concurrency: 1.5, perWindow: 2, windowSeconds: -1 } };
     expect(validateLimits(bad)).to.deep.equal([
       'global.perWindow must be an integer from 1 to 100000',
+      'global.concurrency must be an integer from 1 to 10000',
       'perHost.concurrency must be an integer from 1 to 1000',
       'perHost.windowSeconds must be an integer from 1 to 86400',
     ]);

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import type { LimitSettings } from '../../src/limits/limits.ts';
+import { withDefaults } from '../../src/service/serve.ts';
 import YAML from 'yaml';
 import { run } from '../../src/cli/main.ts';
 import { aodhBody, postLikeAodh, thresholdTransition } from '../helpers/aodh-notifier.ts';
@@ -49,7 +51,7 @@ describe('vmha serve admin API and the CLI on it: limits and incidents', functio
 
     const set = await vmha(['--json', 'limits', 'set', '--global-per-window', '7', '--host-concurrency', '3']);
     expect(set.code, set.stderr).to.equal(0);
-    expect(JSON.parse(set.stdout).settings).to.deep.include({ global: { perWindow: 7, windowSeconds: 60 } });
+    expect(JSON.parse(set.stdout).settings).to.deep.include({ global: { perWindow: 7, windowSeconds: 60, concurrency: 20 } });
     expect(f.service.limits.snapshot().settings.perHost.concurrency).to.equal(3);
 
     await f.restart();
@@ -69,6 +71,19 @@ describe('vmha serve admin API and the CLI on it: limits and incidents', functio
     expect(res.status).to.equal(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).to.equal('global.perWindow must be an integer from 1 to 100000');
     expect(f.service.limits.snapshot().settings.global.perWindow).to.equal(7);
+  });
+
+  it('a PUT without global.concurrency (an older client) keeps the current value; an older persisted setting gets it from the file', async () => {
+    const token = (await f.clients.session.getToken()).id;
+    const res = await fetch(`${f.service.url}/v1/admin/limits`, {
+      method: 'PUT',
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ global: { perWindow: 8, windowSeconds: 60 }, perHost: { concurrency: 3, perWindow: 10, windowSeconds: 60 } }),
+    });
+    expect(res.status).to.equal(200);
+    expect(f.service.limits.snapshot().settings.global).to.deep.equal({ perWindow: 8, windowSeconds: 60, concurrency: 20 });
+    const base = f.service.limits.snapshot().settings;
+    expect(withDefaults({ global: { perWindow: 8, windowSeconds: 60 } } as Partial<LimitSettings>, base)!.global.concurrency).to.equal(20);
   });
 
   it('the admin API needs a token with an admin role', async () => {
