@@ -50,6 +50,11 @@ export const recoverySchema = z
      */
     matrix: matrixSchema.optional(),
     matrix_file: z.string().min(1).optional(),
+    /**
+     * An incident that waited at least this long (a cooldown, a busy server, a limit)
+     * asks Aodh before acting, and closes if every one of its alarms is ok by then.
+     */
+    recheck_alarm_after_s: z.number().min(0).default(30),
     /** How often to look for alarms whose notification never arrived. */
     reconcile_interval_s: z.number().positive().default(60),
     /** A transition younger than this may still be on its way; the reconciler leaves it. */

@@ -4,6 +4,7 @@
 import type { Incident } from '../domain/incident.ts';
 import type { Server } from '../openstack/nova-types.ts';
 import { decide, type Decision } from '../policy/decide.ts';
+import { clearedInAodh } from './alarm-recheck.ts';
 import type { ActionRunner } from './action-runner.ts';
 import type { EngineOptions } from './engine-options.ts';
 import type { AttachedIncidents } from './attached-incidents.ts';
@@ -80,6 +81,19 @@ export class DecisionStep {
               event: 'decision.dry_run',
               reason: `dry run: would ${decision.action}: ${decision.reason}`,
               data: { ...data, action: decision.action, would: `${decision.action} server ${server.id} on ${server.host ?? '?'}` },
+            });
+            return;
+          }
+        }
+        if (this.o.alarmRecheck) {
+          const states = await clearedInAodh(this.o.alarmRecheck, this.o.journal, this.o.logger, incident, this.o.clock.now());
+          if (states) {
+            const waited = Math.round((this.o.clock.now() - incident.openedAt) / 1000);
+            this.t.transition(incident.id, {
+              state: 'closed',
+              event: 'incident.closed',
+              reason: `the alarm is ok in Aodh after ${waited} s of waiting (its ok notification never came, or the alarm was late): nothing to do`,
+              data: { ...data, alarm_states: states, would: decision.action },
             });
             return;
           }

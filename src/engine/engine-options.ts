@@ -6,6 +6,7 @@ import type { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import type { PolicyConfig } from '../policy/decide.ts';
+import type { AlarmRecheckOptions } from './alarm-recheck.ts';
 import type { BackoffConfig } from './retry.ts';
 import type { EngineSafety } from './safety-gate.ts';
 import type { NovaPort } from './verify.ts';
@@ -26,6 +27,8 @@ export interface EngineOptions {
   random?: () => number;
   /** Called after every incident transition (notifications hook in here). */
   onTransition?: (incident: Incident, event: string) => void;
+  /** Asks Aodh before acting on an incident that waited; without it, the notification is enough. */
+  alarmRecheck?: AlarmRecheckOptions;
   /** Maintenance, guard, host workflows, dry run. Without it, evacuate is always refused. */
   safety?: EngineSafety;
 }

@@ -104,6 +104,7 @@ export async function startService(d: ServiceDeps): Promise<RunningService> {
     verifyTimeoutMs: r.verify_timeout_s * 1000,
     verifyPollMs: r.verify_poll_s * 1000,
     novaClockSkewMs: r.nova_clock_skew_s * 1000,
+    alarmRecheck: { aodh: clients.aodh, afterMs: r.recheck_alarm_after_s * 1000 },
     metrics,
     safety: safety.gate,
   });

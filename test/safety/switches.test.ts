@@ -119,7 +119,7 @@ describe('maintenance switches (fake cloud, end to end)', function () {
   });
 });
 
-describe('the per-instance budget (fake cloud, end to end)', function () {
+describe('the per-instance budget and the alarm re-check before acting (fake cloud, end to end)', function () {
   this.timeout(60_000);
   let f: ServiceFixture;
   let fence: FenceScripts;
@@ -162,6 +162,44 @@ describe('the per-instance budget (fake cloud, end to end)', function () {
     const [a, b] = f.cloud.nova.model.actions;
     expect(b!.at - a!.at).to.be.at.least(1400);
   });
+
+  // The alarm re-check before acting (recovery.recheck_alarm_after_s).
+  /** One recovery, then a late alarm for the same instance that waits out the cooldown; Aodh's state is `late` by then. */
+  async function lateAlarm(late: 'ok' | 'alarm' | 'insufficient data'): Promise<{ id: string; actions: number }> {
+    fence = fenceScripts();
+    f = await withService({
+      overrides: { recovery: { matrix: DISK_RESET, recheck_alarm_after_s: 0.5 }, safety: safetyOverrides(null, fence.log, { instance: { cooldown_s: 1.5 } }) },
+    });
+    const s = await disk(f, 'pet', 'compute-1');
+    const first = await alarm(s, 'alarm', -1);
+    expect(await terminal(f, first.body.incident_id as string)).to.equal('succeeded');
+    // Delivered after the recovery; its ok notification will never come.
+    const second = await alarm(s, 'alarm', -2);
+    const id = second.body.incident_id as string;
+    await until('cooling down', () => /^cooldown: /.test(f.service.journal.get(id)?.reason ?? ''));
+    f.cloud.aodh.setState(s.alarmId, late, `Transition to ${late} (test)`);
+    await terminal(f, id);
+    return { id, actions: f.cloud.nova.model.actions.length };
+  }
+
+  it('Aodh says ok by the end of the cooldown: closed, no second action on the healthy instance', async () => {
+    const { id, actions } = await lateAlarm('ok');
+    expect(actions).to.equal(1);
+    const i = f.service.journal.get(id)!;
+    expect(i.state).to.equal('closed');
+    expect(i.reason).to.match(/^the alarm is ok in Aodh after \d+ s of waiting/);
+    const closed = f.service.journal.timeline(id).find((e) => e.type === 'incident.closed')!;
+    expect(closed.data).to.include({ would: 'reboot-hard' });
+    expect(Object.values(closed.data.alarm_states as Record<string, string>)).to.deep.equal(['ok']);
+  });
+
+  for (const late of ['alarm', 'insufficient data'] as const) {
+    it(`Aodh says ${late} by then: the action goes ahead (only ok counts as healthy)`, async () => {
+      const { id, actions } = await lateAlarm(late);
+      expect(f.service.journal.get(id)!.state).to.equal('succeeded');
+      expect(actions).to.equal(2);
+    });
+  }
 });
 
 describe('dry run (fake cloud, end to end)', function () {
