@@ -15,7 +15,10 @@
 //
 // Baseline in the same run: the same evacuations with vmha's Nova client and Limits and
 // nothing else, from the moment of the failure (bench/lib/mass-bare-proc.ts). Floor: a
-// zero-overhead schedule of the same Nova durations under the same limits.
+// zero-overhead schedule of the same Nova durations under the same limits. The limits
+// are HaStack's model: one global pool (limits.global.concurrency, --concurrency) and a
+// global rate (limits.global.per_window per 60 s, --per-minute); per-host limits are set
+// as high, out of the way.
 // The Nova-side observer counts limit violations on its own (must be 0).
 //
 //   npx tsx bench/mass-failure.ts [--time-scale 20] [--seed 1] [--dist lognormal|uniform]
@@ -33,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderChart } from './lib/mass-chart.ts';
 import { runMassFailure, type MassResult, type PhaseResult } from './lib/mass-run.ts';
-import { checkSettings, describeDistribution, HASTACK, HASTACK_MINUTES, perHostConcurrency, type MassSettings } from './lib/mass-scenario.ts';
+import { checkSettings, describeDistribution, HASTACK, HASTACK_MINUTES, massLimits, type MassSettings } from './lib/mass-scenario.ts';
 import { printTable, RESULTS_DIR, round, writeResult } from './lib/report.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,8 +104,8 @@ function simulated(): string[] {
     `  Nova's evacuation time (accepted to ACTIVE elsewhere): ${describeDistribution(s)}, seed ${s.seed}; of it ${s.scheduleS} s scheduling.`,
     `  Failure: ${s.failing} hosts' nova-compute stops at t=0 and Nova reports them down at once (a real Nova waits service_down_time, 60 s);`,
     `  each affected HA instance's alarm is posted to vmha as Aodh posts it, uniformly ${s.alarmFromS}-${s.alarmToS} s after; the BMC takes ${s.fenceS} s to power a host off.`,
-    `Limits: ${s.perMinute} evacuations per sliding ${60} s (limits.global) and ${s.concurrency} at once. vmha has no global concurrency cap: its per-host cap is`,
-    `  set to ${perHostConcurrency(s)} per failed host, so ${s.failing} failed hosts give at most ${perHostConcurrency(s) * s.failing} at once (limits.per_host).`,
+    `Limits: ${s.concurrency} evacuations at once over all hosts (limits.global.concurrency, held from issue to verification) and ${s.perMinute} per sliding 60 s`,
+    `  (limits.global.per_window), HaStack's model; per-host limits set out of the way (limits.per_host: ${massLimits(s).perHost.concurrency} at once, ${massLimits(s).perHost.perWindow} per 60 s).`,
     guardShare >= 50
       ? `Guard: trip_pct ${s.guardPct} % for this run. ${s.failing} of ${s.hosts} hosts is ${guardShare} %: at the default 50 % the guard trips and holds\n` +
         `  every action (as HaStack's 50 % self-defense would); an operator who accepts this as a real failure raises trip_pct or runs \`vmha guard resume\`.`
@@ -145,7 +148,7 @@ function report(r: MassResult): void {
   ]);
   const st = v.extra.steps as Record<string, { median: number; max: number }>;
   printTable('vmha host workflows, real-scale seconds after the failure', ['step', 'median over hosts', 'last host'], Object.entries(st).map(([k, x]) => [k, x.median, x.max]));
-  console.log(`\nfloor: ${min(fl.configured.makespanS)} min with the limits as configured (1 per failed host); ${min(fl.globalPool.makespanS)} min with one global pool of ${s.concurrency};`);
+  console.log(`\nfloor: ${min(fl.configured.makespanS)} min under the limits (one global pool of ${s.concurrency}, ${s.perMinute} per 60 s);`);
   console.log(`  bounds: work/${s.concurrency} ${min(fl.bounds.workS)} min, longest evacuation ${min(fl.bounds.longestS)} min, rate ${min(fl.bounds.rateS)} min`);
   if (b) console.log(`vmha / bare loop: ${round(v.figures.totalS / b.figures.totalS, 3)}x all recovered (+${min(v.figures.totalS - b.figures.totalS)} min), ${round(v.figures.p50S / b.figures.p50S, 3)}x p50`);
   console.log(`vmha / floor: ${round(v.figures.totalS / fl.configured.makespanS, 3)}x; vmha vs HaStack: ${min(v.figures.totalS)} min against ${HASTACK_MINUTES.join(' and ')} min`);
@@ -177,8 +180,7 @@ function summary(r: MassResult): Record<string, unknown>[] {
   return [
     phase('vmha', r.vmha),
     ...(r.bare ? [{ ...phase('bare loop', r.bare), vmhaRatio: round(r.vmha.figures.totalS / r.bare.figures.totalS, 3) }] : []),
-    { phase: 'floor, limits as configured', allRecoveredMin: min(fl.configured.makespanS), p50Min: min(fl.configured.p50S), p95Min: min(fl.configured.p95S), vmhaRatio: round(r.vmha.figures.totalS / fl.configured.makespanS, 3) },
-    { phase: `floor, one global pool of ${s.concurrency}`, allRecoveredMin: min(fl.globalPool.makespanS) },
+    { phase: `floor, limits only (${s.concurrency} at once, ${s.perMinute}/min)`, allRecoveredMin: min(fl.configured.makespanS), p50Min: min(fl.configured.p50S), p95Min: min(fl.configured.p95S), vmhaRatio: round(r.vmha.figures.totalS / fl.configured.makespanS, 3) },
     ...HASTACK_MINUTES.map((m) => ({ phase: 'HaStack (published)', allRecoveredMin: m })),
   ];
 }
@@ -187,13 +189,12 @@ function summary(r: MassResult): Record<string, unknown>[] {
 function writeChart(r: MassResult): void {
   const svg = renderChart({
     title: `Mass failure: ${s.failing} of ${s.hosts} hosts, ${r.plan.affected} HA instances evacuated`,
-    subtitle: `limits ${s.concurrency} at once, ${s.perMinute}/min; Nova evacuation ${describeDistribution(s)}; simulated cloud, time x${s.timeScale}`,
+    subtitle: `global limits ${s.concurrency} at once, ${s.perMinute}/min; Nova evacuation ${describeDistribution(s).replace(/ \(.*\)$/, '')}; simulated cloud, time x${s.timeScale}`,
     total: r.plan.affected,
     series: [
       { label: `vmha (all in ${min(r.vmha.figures.totalS)} min)`, color: '#08519c', timesS: r.vmha.recoveredS },
       ...(r.bare ? [{ label: `bare loop (${min(r.bare.figures.totalS)} min)`, color: '#777', timesS: r.bare.recoveredS }] : []),
-      { label: `floor, limits as configured (${min(r.floors.configured.makespanS)} min)`, color: '#31a354', dashed: true, timesS: r.floors.configured.finishesS },
-      { label: `floor, one global pool of ${s.concurrency} (${min(r.floors.globalPool.makespanS)} min)`, color: '#a1d99b', dashed: true, timesS: r.floors.globalPool.finishesS },
+      { label: `floor, limits only (${min(r.floors.configured.makespanS)} min)`, color: '#31a354', dashed: true, timesS: r.floors.configured.finishesS },
     ],
     markers: HASTACK_MINUTES.map((m) => ({ label: `HaStack ${m} min`, atMin: m })),
     inNovaS: r.vmha.inNovaS,
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
   console.log(`wall time ${wallS} s`);
   writeChart(r);
   const data = {
-    settings: { ...s, perHostConcurrency: perHostConcurrency(s), distribution: describeDistribution(s), bare: !opt['no-bare'], guardCheck: !opt['no-guard-check'] },
+    settings: { ...s, limits: massLimits(s), distribution: describeDistribution(s), bare: !opt['no-bare'], guardCheck: !opt['no-guard-check'] },
     simulated: simulated(),
     summary: summary(r),
     wallS,

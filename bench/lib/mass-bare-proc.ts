@@ -1,5 +1,7 @@
 // Child process: the baseline of the mass-failure benchmark. The same evacuations with
-// vmha's own Nova client and vmha's own Limits (same settings), and nothing else: it is
+// vmha's own Nova client and vmha's own Limits, with the settings of vmha's vmha.yaml
+// (limitsFromConfig: one global pool, by default 20 at once and 100 per 60 s, per-host
+// limits out of the way, every evacuation held from issue to verification), and nothing else: it is
 // told which hosts failed the moment they fail, forces each down, lists its HA servers,
 // and evacuates and polls each until ACTIVE elsewhere, at vmha's poll interval. No
 // webhook, journal, decision, guard, fence, settle time or log lines.

@@ -65,7 +65,8 @@ export function renderChart(c: ChartInput): string {
   const top = axes(out, TOP, xMax, c.total * 1.05, 'instances recovered');
   for (const m of c.markers) {
     out.push(`<line x1="${f(top.x(m.atMin))}" y1="${TOP.y}" x2="${f(top.x(m.atMin))}" y2="${TOP.y + TOP.h}" stroke="#c0392b" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${f(top.x(m.atMin) - 4)}" y="${TOP.y + 14}" text-anchor="end" fill="#c0392b">${esc(m.label)}</text>`);
+    // Above the panel, where no curve crosses it.
+    out.push(`<text x="${f(top.x(m.atMin))}" y="${TOP.y - 5}" text-anchor="middle" fill="#c0392b">${esc(m.label)}</text>`);
   }
   out.push(`<line x1="${L}" y1="${f(top.y(c.total))}" x2="${W - R}" y2="${f(top.y(c.total))}" stroke="#999" stroke-dasharray="2 3"/>`);
   c.series.forEach((s, i) => {

@@ -71,20 +71,20 @@ export function checkSettings(s: MassSettings): string[] {
   }
   if (s.failing < 1 || s.failing >= s.hosts) p.push('--failing must be at least 1 and leave a host alive');
   if (s.ha > s.instances) p.push('--ha cannot exceed --instances');
-  if (s.concurrency < s.failing) p.push('--concurrency must be at least --failing (vmha limits concurrency per failed host; see below)');
   if (s.alarmToS < s.alarmFromS) p.push('--alarm-s must be FROM:TO with FROM <= TO');
   if (s.scheduleS >= (s.dist === 'uniform' ? s.minS : s.medianS / 3)) p.push('--schedule-s must be well below the evacuation time');
   return p;
 }
 
 /**
- * vmha has no global concurrency cap: its per-host cap is what holds evacuations back,
- * and a host workflow's evacuations all count against their failed source host. With
- * `failing` hosts, a per-host cap of concurrency / failing keeps the total at or below
- * the global figure.
+ * The limits of the run, in HaStack's model: one global pool, `concurrency` at once
+ * (limits.global.concurrency, held from issue to verification, across hosts) and
+ * `perMinute` starts per sliding 60 s (limits.global.per_window). HaStack has no
+ * per-host limits, so vmha's are set as high as the global ones, where they can never
+ * bind first. Windows are real-scale seconds here; vmhaConfig scales them.
  */
-export function perHostConcurrency(s: MassSettings): number {
-  return Math.max(1, Math.floor(s.concurrency / s.failing));
+export function massLimits(s: MassSettings): { global: { concurrency: number; perWindow: number }; perHost: { concurrency: number; perWindow: number } } {
+  return { global: { concurrency: s.concurrency, perWindow: s.perMinute }, perHost: { concurrency: s.concurrency, perWindow: s.perMinute } };
 }
 
 /** mulberry32: a small seeded PRNG, enough for reproducible draws. */
@@ -172,6 +172,7 @@ export const wall = (s: MassSettings, realScaleS: number): number => realScaleS 
 export function vmhaConfig(s: MassSettings, o: { stateDir: string; fence: string[] }): Record<string, unknown> {
   const f = (realS: number): number => realS / s.timeScale;
   const whole = (realS: number): number => Math.max(1, Math.round(realS / s.timeScale));
+  const l = massLimits(s);
   return {
     webhook: { listen: '127.0.0.1:0', public_url: PUBLIC_URL, secret: SECRET },
     state: { dir: o.stateDir },
@@ -190,9 +191,9 @@ export function vmhaConfig(s: MassSettings, o: { stateDir: string; fence: string
       reconcile_grace_s: 30,
     },
     limits: {
-      global: { per_window: s.perMinute, window_s: whole(60) },
-      // The per-host rate (default 10/min) is set out of the way: HaStack has none.
-      per_host: { concurrency: perHostConcurrency(s), per_window: s.perMinute, window_s: whole(60) },
+      global: { concurrency: l.global.concurrency, per_window: l.global.perWindow, window_s: whole(60) },
+      // Out of the way (see massLimits): HaStack has no per-host limits.
+      per_host: { concurrency: l.perHost.concurrency, per_window: l.perHost.perWindow, window_s: whole(60) },
     },
     safety: {
       instance: { cooldown_s: f(300), max_actions: 3, window_s: whole(3600) },

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { idealSchedule } from '../../bench/lib/mass-floor.ts';
 import { peakConcurrent, peakInWindow, windowViolations } from '../../bench/lib/mass-report.ts';
 import type { MassResult } from '../../bench/lib/mass-run.ts';
-import { affected, checkSettings, HASTACK, planScenario } from '../../bench/lib/mass-scenario.ts';
+import { affected, checkSettings, HASTACK, planScenario, vmhaConfig } from '../../bench/lib/mass-scenario.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { ROOT, runBench } from './run-bench.ts';
 
@@ -30,6 +30,13 @@ describe('bench: mass failure', () => {
       expect(affected(a).every((x) => x.alarmAtS! >= 30 && x.alarmAtS! <= 90)).to.equal(true);
     });
 
+    it("vmha runs with HaStack's model: one global pool and a global rate, per-host limits out of the way", () => {
+      const limits = vmhaConfig(HASTACK, { stateDir: '/tmp/x', fence: ['true'] }).limits as Record<string, Record<string, number>>;
+      expect(limits.global).to.deep.equal({ concurrency: 20, per_window: 100, window_s: 3 });
+      expect(limits.per_host!.concurrency).to.be.at.least(20);
+      expect(limits.per_host!.per_window).to.be.at.least(100);
+    });
+
     it('the observer counts a window or a concurrency above the limit', () => {
       expect(peakInWindow([0, 10, 59.9, 60, 61], 60)).to.equal(4);
       expect(windowViolations([0, 10, 59.9, 60], 60, 2)).to.equal(2);
@@ -43,6 +50,8 @@ describe('bench: mass failure', () => {
       expect(serial.finishes.at(-1)).to.equal(30);
       const rated = idealSchedule(jobs, { perHost: Infinity, global: Infinity, perWindow: 2, windowS: 60 });
       expect(rated.starts).to.deep.equal([0, 0, 60, 60, 120, 120]);
+      const pooled = idealSchedule([...jobs, { host: 'h0', durationS: 10 }], { perHost: Infinity, global: 3, perWindow: 100, windowS: 60 });
+      expect(pooled.finishes).to.deep.equal([10, 10, 10, 20, 20, 20, 30]);
     });
   });
 
@@ -58,6 +67,8 @@ describe('bench: mass failure', () => {
       const json = JSON.parse(readFileSync(path.join(tmp.dir, 'mass-failure.json'), 'utf8')) as Record<string, unknown> & MassResult;
       expect(json).to.include.all.keys('benchmark', 'environment', 'settings', 'summary', 'loadavgAtEnd', 'vmha', 'bare', 'floors');
       expect(json.plan.affected).to.be.greaterThan(0);
+      expect(json.limits.global).to.deep.include({ concurrency: 2, perWindow: 100 });
+      expect(json.limits.perHost.concurrency).to.be.at.least(2);
       for (const phase of [json.vmha, json.bare!]) {
         expect(phase.figures.recovered).to.equal(json.plan.affected);
         expect(phase.figures.evacuations).to.equal(json.plan.affected);
