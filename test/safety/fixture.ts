@@ -41,6 +41,20 @@ export function fenceScripts(): FenceScripts {
 }
 
 /** Safety settings for fast tests, with the host workflow on and `fence` as its command. */
+/**
+ * Mocha hooks for a describe whose tests each start their own service: fresh fence
+ * scripts and an empty Nova call record before each test (handed to `set`), and the
+ * service stopped and the scripts removed after it (read through `get`).
+ */
+export function freshPerTest(set: (fence: FenceScripts, calls: NovaCall[]) => void, get: () => { f: ServiceFixture | undefined; fence: FenceScripts }): void {
+  beforeEach(() => set(fenceScripts(), []));
+  afterEach(async () => {
+    const { f, fence } = get();
+    await f?.stop();
+    fence.cleanup();
+  });
+}
+
 export function safetyOverrides(fence: string | null, log: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { host_failure, guard, instance, ...rest } = extra as { host_failure?: object; guard?: object; instance?: object };
   return {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { withService, type ServiceFixture } from '../helpers/service.ts';
 import { until } from '../helpers/wait.ts';
-import { admin, alarm, events, fenceScripts, safetyOverrides, watchNova, type FenceScripts, type NovaCall } from './fixture.ts';
+import { admin, alarm, events, freshPerTest, safetyOverrides, watchNova, type FenceScripts, type NovaCall } from './fixture.ts';
 
 type Seeded = Awaited<ReturnType<ServiceFixture['seedServer']>>;
 
@@ -33,14 +33,7 @@ describe('mass-failure guard (fake cloud, end to end)', function () {
   let fence: FenceScripts;
   let calls: NovaCall[];
 
-  beforeEach(() => {
-    fence = fenceScripts();
-    calls = [];
-  });
-  afterEach(async () => {
-    await f?.stop();
-    fence.cleanup();
-  });
+  freshPerTest((a, b) => ((fence = a), (calls = b)), () => ({ f, fence }));
 
   it('60 % of hosts failing at once: no automatic action, the guard trips and says so; under 30 % it resumes and the one host left is recovered', async () => {
     f = await withService({ overrides: { safety: safetyOverrides(fence.ok, fence.log) }, wrapClients: watchNova(calls) });

@@ -6,7 +6,7 @@ import { systemClock } from '../../src/domain/clock.ts';
 import path from 'node:path';
 import { withService, type ServiceFixture } from '../helpers/service.ts';
 import { until } from '../helpers/wait.ts';
-import { admin, alarm, events, fenceScripts, safetyOverrides, watchNova, type FenceScripts, type NovaCall } from './fixture.ts';
+import { admin, alarm, events, freshPerTest, safetyOverrides, watchNova, type FenceScripts, type NovaCall } from './fixture.ts';
 
 type Seeded = Awaited<ReturnType<ServiceFixture['seedServer']>>;
 
@@ -32,14 +32,7 @@ describe('host failure workflow (fake cloud, end to end)', function () {
   let fence: FenceScripts;
   let calls: NovaCall[];
 
-  beforeEach(() => {
-    fence = fenceScripts();
-    calls = [];
-  });
-  afterEach(async () => {
-    await f?.stop();
-    fence.cleanup();
-  });
+  freshPerTest((a, b) => ((fence = a), (calls = b)), () => ({ f, fence }));
 
   it('alarms on 4 instances of one host: one host workflow (disable, fence, force down, evacuate 4, verify), no instance recoveries', async () => {
     f = await withService({ overrides: { safety: safetyOverrides(fence.ok, fence.log) }, wrapClients: watchNova(calls) });

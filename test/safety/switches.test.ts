@@ -3,7 +3,7 @@ import { isTerminal } from '../../src/domain/incident.ts';
 import { withDryRun } from '../../src/service/safety.ts';
 import { testConfig, withService, type ServiceFixture } from '../helpers/service.ts';
 import { until } from '../helpers/wait.ts';
-import { admin, alarm, events, fenceScripts, safetyOverrides, watchNova, type FenceScripts, type NovaCall } from './fixture.ts';
+import { admin, alarm, events, fenceScripts, freshPerTest, safetyOverrides, watchNova, type FenceScripts, type NovaCall } from './fixture.ts';
 
 type Seeded = Awaited<ReturnType<ServiceFixture['seedServer']>>;
 
@@ -207,14 +207,7 @@ describe('dry run (fake cloud, end to end)', function () {
   let f: ServiceFixture;
   let fence: FenceScripts;
   let calls: NovaCall[];
-  beforeEach(() => {
-    fence = fenceScripts();
-    calls = [];
-  });
-  afterEach(async () => {
-    await f.stop();
-    fence.cleanup();
-  });
+  freshPerTest((a, b) => ((fence = a), (calls = b)), () => ({ f, fence }));
 
   it('an instance alarm: the journal shows the plan, Nova is not changed', async () => {
     f = await withService({ overrides: { safety: safetyOverrides(fence.ok, fence.log, { dry_run: true }) }, wrapClients: watchNova(calls) });
