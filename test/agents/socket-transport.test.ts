@@ -120,7 +120,7 @@ describe('agents/transport/socket against a misbehaving agent', () => {
     fake = await FakeQga.start(() => ({ raw: '{"return": {}}' }));
     t = new SocketTransport(fake.socket);
     expect(await t.command('guest-ping', undefined, { timeoutMs: 1000 })).to.deep.equal({});
-    fake.server.emit('close-connections');
+    fake.dropConnections();
     await new Promise((r) => setTimeout(r, 50));
     expect(await t.command('guest-ping', undefined, { timeoutMs: 1000 })).to.deep.equal({});
     expect(fake.received.filter((c) => c === 'guest-ping')).to.have.length(2);

@@ -15,7 +15,7 @@ import type { Alarm } from '../../src/openstack/aodh.ts';
 import { SimGuest } from '../../src/demo/guest.ts';
 import { aodhBody, postLikeAodh, thresholdTransition } from '../helpers/aodh-notifier.ts';
 import { runVmha, VMHA_BIN, type CliResult } from '../helpers/cli.ts';
-import { withFakeCloud, type CloudFixture } from '../helpers/cloud.ts';
+import { cloudsEntry, vmhaAuth, withFakeCloud, type CloudFixture } from '../helpers/cloud.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 import { serveAgent, type AgentSocket } from './guest-socket.ts';
@@ -382,10 +382,7 @@ describe('README commands, run as written', function () {
       'clouds.yaml',
       YAML.stringify({
         clouds: {
-          readme: {
-            auth: { auth_url: w.f.cloud.authUrl, username: 'vmha', password: 'vmha-secret', project_name: 'service', user_domain_name: 'Default', project_domain_name: 'Default' },
-            region_name: w.f.cloud.region,
-          },
+          readme: cloudsEntry(w.f.cloud.authUrl, vmhaAuth(), { region_name: w.f.cloud.region }),
         },
       }),
     );

@@ -2,7 +2,7 @@
 // it, and a way to run `vmha` in-process (run()) against them, as the shell would.
 import YAML from 'yaml';
 import { run } from '../../src/cli/main.ts';
-import { withFakeCloud, type CloudFixture } from './cloud.ts';
+import { cloudsEntry, vmhaAuth, withFakeCloud, type CloudFixture } from './cloud.ts';
 import { tmpDir } from './tmp.ts';
 
 export interface AlarmsFixture extends CloudFixture {
@@ -42,17 +42,7 @@ export async function alarmsFixture(opts: { ha: number; nonHa: number; archivePo
     'clouds.yaml',
     YAML.stringify({
       clouds: {
-        test: {
-          auth: {
-            auth_url: f.cloud.authUrl,
-            username: 'vmha',
-            password: 'vmha-secret',
-            project_name: 'service',
-            user_domain_name: 'Default',
-            project_domain_name: 'Default',
-          },
-          region_name: f.cloud.region,
-        },
+        test: cloudsEntry(f.cloud.authUrl, vmhaAuth(), { region_name: f.cloud.region }),
       },
     }),
   );

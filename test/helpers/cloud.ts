@@ -29,6 +29,21 @@ export function vmhaAuth(overrides: Partial<PasswordAuth> = {}): PasswordAuth {
   };
 }
 
+/** A clouds.yaml entry, as the file spells it, for a fake-Keystone user (vmha's service user unless told). */
+export function cloudsEntry(authUrl: string, auth: PasswordAuth = vmhaAuth(), extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    auth: {
+      auth_url: authUrl,
+      username: auth.username,
+      password: auth.password,
+      project_name: auth.projectName,
+      user_domain_name: auth.userDomainName,
+      project_domain_name: auth.projectDomainName,
+    },
+    ...extra,
+  };
+}
+
 export async function withFakeCloud(
   opts: FakeCloudOptions & { clientClock?: Clock; timeoutMs?: number } = {},
 ): Promise<CloudFixture> {

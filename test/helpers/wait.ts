@@ -1,3 +1,6 @@
+/** Thrown from an until() check to stop waiting at once (the wait can no longer succeed). */
+export class FatalError extends Error {}
+
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
 export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 5000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -8,9 +11,10 @@ export async function until<T>(what: string, check: () => Promise<T> | T, timeou
       if (v) return v;
       last = v;
     } catch (err) {
+      if (err instanceof FatalError) throw err;
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

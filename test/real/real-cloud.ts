@@ -7,6 +7,7 @@ import { memoryLogger } from '../../src/log.ts';
 import { createClients, type OpenStackClients } from '../../src/openstack/index.ts';
 import type { HttpResponse } from '../../src/openstack/http.ts';
 import { OpenStackError } from '../../src/openstack/errors.ts';
+import { FatalError, until } from '../helpers/wait.ts';
 
 export const CLOUDS_YAML = process.env.OS_CLIENT_CONFIG_FILE || '/var/lib/vmha-testcloud/clouds.yaml';
 export const NOVA_MV = '2.93';
@@ -22,27 +23,13 @@ export function realClients(cloud = 'vmha-test', override: Partial<Credentials> 
   return createClients({ ...realCreds(cloud), ...override }, { logger, timeoutMs: 60_000 });
 }
 
-/** Thrown from a waitFor check to stop waiting at once. */
-export class FatalError extends Error {}
+export { FatalError };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until check() is truthy; throws naming `what` and the last value/error. */
+/** until() with the real cloud's pace: 90 s, a poll a second. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 1000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      if (err instanceof FatalError) throw err;
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await sleep(everyMs);
-  }
+  return until(what, check, timeoutMs, everyMs) as Promise<T>;
 }
 
 export function novaHeaders(mv = NOVA_MV): Record<string, string> {

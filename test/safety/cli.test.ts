@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import YAML from 'yaml';
 import { run } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/io.ts';
+import { cloudsEntry } from '../helpers/cloud.ts';
 import { withService, type ServiceFixture } from '../helpers/service.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { alarm, events, fenceScripts, safetyOverrides, type FenceScripts } from './fixture.ts';
@@ -20,11 +21,7 @@ describe('vmha host / guard / maintenance commands (against a running service)',
     const clouds = t.write(
       'clouds.yaml',
       YAML.stringify({
-        clouds: {
-          fake: {
-            auth: { auth_url: f.cloud.authUrl, username: 'vmha', password: 'vmha-secret', project_name: 'service', user_domain_name: 'Default', project_domain_name: 'Default' },
-          },
-        },
+        clouds: { fake: cloudsEntry(f.cloud.authUrl) },
       }),
     );
     configFile = t.write(

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import type { LimitSettings } from '../../src/limits/limits.ts';
-import { withDefaults } from '../../src/service/serve.ts';
 import YAML from 'yaml';
 import { run } from '../../src/cli/main.ts';
+import type { LimitSettings } from '../../src/limits/limits.ts';
+import { withDefaults } from '../../src/service/serve.ts';
 import { aodhBody, postLikeAodh, thresholdTransition } from '../helpers/aodh-notifier.ts';
+import { cloudsEntry, vmhaAuth } from '../helpers/cloud.ts';
 import { SECRET, withService, type ServiceFixture } from '../helpers/service.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
@@ -20,8 +21,8 @@ describe('vmha serve admin API and the CLI on it: limits and incidents', functio
       'clouds.yaml',
       YAML.stringify({
         clouds: {
-          test: { auth: { auth_url: f.cloud.authUrl, username: 'vmha', password: 'vmha-secret', project_name: 'service', user_domain_name: 'Default', project_domain_name: 'Default' } },
-          demo: { auth: { auth_url: f.cloud.authUrl, username: 'demo', password: 'demo-secret', project_name: 'demo', user_domain_name: 'Default', project_domain_name: 'Default' } },
+          test: cloudsEntry(f.cloud.authUrl),
+          demo: cloudsEntry(f.cloud.authUrl, vmhaAuth({ username: 'demo', password: 'demo-secret', projectName: 'demo' })),
         },
       }),
     );

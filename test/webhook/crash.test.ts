@@ -6,7 +6,7 @@ import { isTerminal } from '../../src/domain/incident.ts';
 import { alarmActionUrl } from '../../src/domain/webhook-url.ts';
 import { Journal } from '../../src/journal/journal.ts';
 import { aodhBody, postLikeAodh, thresholdTransition } from '../helpers/aodh-notifier.ts';
-import { withFakeCloud, type CloudFixture } from '../helpers/cloud.ts';
+import { cloudsEntry, withFakeCloud, type CloudFixture } from '../helpers/cloud.ts';
 import { startServeProcess } from '../helpers/serve-process.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
@@ -54,11 +54,7 @@ describe('vmha serve: SIGKILL right after a burst of 200 notifications', functio
     const clouds = t.write(
       'clouds.yaml',
       YAML.stringify({
-        clouds: {
-          fake: {
-            auth: { auth_url: f.cloud.authUrl, username: 'vmha', password: 'vmha-secret', project_name: 'service', user_domain_name: 'Default', project_domain_name: 'Default' },
-          },
-        },
+        clouds: { fake: cloudsEntry(f.cloud.authUrl) },
       }),
     );
     const stateDir = path.join(t.dir, 'state');
