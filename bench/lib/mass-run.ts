@@ -129,6 +129,30 @@ function intervals(obs: Observations, rs: (ms: number) => number): [number, numb
   return obs.evacuations.map((e) => [round(rs(e.acceptedAt), 2), e.endedAt === null ? null : round(rs(e.endedAt), 2)]);
 }
 
+/** The servers Nova had on the failed hosts when they failed. */
+function affectedOf(obs: Observations, plan: Plan): string[] {
+  return obs.final.filter((f) => plan.failedHosts.includes(f.from)).map((f) => f.serverId);
+}
+
+/** One sender's figures (vmha or the bare loop) from what it reports and what Nova's observer saw. */
+function senderFigures(
+  s: MassSettings,
+  t0: number,
+  obs: Observations,
+  affected: string[],
+  sent: { verifiedAt: Map<string, number>; startedAt: Map<string, number>; fenced: boolean },
+): PhaseFigures {
+  return phaseFigures({
+    timeScale: s.timeScale,
+    t0,
+    affected,
+    evacuations: obs.evacuations,
+    ...sent,
+    otherActions: obs.otherActions.length,
+    limits: { concurrency: s.concurrency, perMinute: s.perMinute },
+  });
+}
+
 async function vmhaPhase(o: RunOptions, plan: Plan): Promise<PhaseResult> {
   const s = o.settings;
   const ids = affected(plan);
@@ -155,7 +179,6 @@ async function vmhaPhase(o: RunOptions, plan: Plan): Promise<PhaseResult> {
     const incidents = await vmha.call<IncidentView[]>('incidents');
     const events = await vmha.call<{ at: number; type: string; host: string | null; reason: string | null }[]>('safetyEvents');
     const wfs = await vmha.call<{ host: string; state: string; trigger: string; fenceOk: boolean | null; outcomes: string[] }[]>('workflows');
-    const affectedIds = obs.final.filter((f) => plan.failedHosts.includes(f.from)).map((f) => f.serverId);
     const verifiedAt = new Map<string, number>();
     const startedAt = new Map<string, number>();
     for (const i of incidents) {
@@ -163,17 +186,8 @@ async function vmhaPhase(o: RunOptions, plan: Plan): Promise<PhaseResult> {
       if (ev) startedAt.set(i.instanceId, ev.at);
       if (i.state === 'succeeded' && i.closedAt !== null) verifiedAt.set(i.instanceId, i.closedAt);
     }
-    const figures = phaseFigures({
-      timeScale: s.timeScale,
-      t0,
-      affected: affectedIds,
-      evacuations: obs.evacuations,
-      verifiedAt,
-      startedAt,
-      otherActions: obs.otherActions.length,
-      limits: { concurrency: s.concurrency, perMinute: s.perMinute },
-      fenced: true,
-    });
+    const affectedIds = affectedOf(obs, plan);
+    const figures = senderFigures(s, t0, obs, affectedIds, { verifiedAt, startedAt, fenced: true });
     const rs = (ms: number): number => ((ms - t0) / 1000) * s.timeScale;
     const stepAt = (type: string): number[] =>
       plan.failedHosts.map((h) => events.find((e) => e.type === type && e.host === h)).filter((e) => e !== undefined).map((e) => rs(e.at));
@@ -241,20 +255,10 @@ async function barePhase(o: RunOptions, plan: Plan, limits: MassResult['limits']
     const outcomes = await bare.call<BareOutcome[]>('run', { hosts: plan.failedHosts });
     const cpu = cpuShare({ sender: bare.pid, cloud: cloud.pid }, before);
     const obs = await cloud.call<Observations>('observations');
-    const affectedIds = obs.final.filter((f) => plan.failedHosts.includes(f.from)).map((f) => f.serverId);
     const verifiedAt = new Map(outcomes.filter((x) => x.verifiedAt !== null).map((x) => [x.serverId, x.verifiedAt!]));
     const startedAt = new Map(outcomes.map((x) => [x.serverId, x.startedAt]));
-    const figures = phaseFigures({
-      timeScale: s.timeScale,
-      t0,
-      affected: affectedIds,
-      evacuations: obs.evacuations,
-      verifiedAt,
-      startedAt,
-      otherActions: obs.otherActions.length,
-      limits: { concurrency: s.concurrency, perMinute: s.perMinute },
-      fenced: false,
-    });
+    const affectedIds = affectedOf(obs, plan);
+    const figures = senderFigures(s, t0, obs, affectedIds, { verifiedAt, startedAt, fenced: false });
     const rs = (ms: number): number => ((ms - t0) / 1000) * s.timeScale;
     return {
       figures,

@@ -4,16 +4,10 @@ import { expect } from 'chai';
 import { assessTarget, targetSettled, type Expectation, type TargetObservation } from '../../src/demo/assess.ts';
 import { resultsTable } from '../../src/demo/report.ts';
 import type { ScenarioResult } from '../../src/demo/run.ts';
+import { scenarioNamed } from '../../src/demo/scenarios.ts';
 
-const EXPECT: Expectation = {
-  alarm: { template: 'ping-delay', fires: true },
-  decision: { kind: 'act', action: 'live-migrate' },
-  incident: 'succeeded',
-  novaActions: ['os-migrateLive'],
-  host: 'moved',
-  status: 'ACTIVE',
-  healthyAgain: true,
-};
+/** What the demo expects of its network-loss scenario: a live-migration, healthy again. */
+const EXPECT: Expectation = scenarioNamed('network-loss')!.expect;
 
 function observation(o: { state?: 'succeeded' | 'failed' | 'verifying'; action?: string; host?: string; ok?: boolean } = {}): TargetObservation {
   const fired = 'Transition to alarm due to 3 samples outside threshold, most recent: 999.0';
