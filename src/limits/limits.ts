@@ -20,6 +20,18 @@ export const DEFAULT_LIMITS: LimitSettings = {
   perHost: { concurrency: 2, perWindow: 10, windowSeconds: 60 },
 };
 
+/**
+ * Settings from before `global.concurrency` existed (an older client's PUT, a value an
+ * older vmha persisted) get it from `base`; everything else is taken as given, for
+ * validateLimits() to judge.
+ */
+export function withGlobalConcurrency(s: unknown, base: LimitSettings): LimitSettings {
+  const given = (s !== null && typeof s === 'object' ? s : {}) as LimitSettings;
+  const global: unknown = given.global;
+  if (global === null || typeof global !== 'object' || 'concurrency' in global) return given;
+  return { ...given, global: { ...(global as LimitSettings['global']), concurrency: base.global.concurrency } };
+}
+
 /** Checks settings an operator sends; returns a list of problems (empty when valid). */
 export function validateLimits(s: LimitSettings): string[] {
   const problems: string[] = [];

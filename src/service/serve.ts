@@ -8,7 +8,7 @@ import type { Clock } from '../domain/clock.ts';
 import { Engine } from '../engine/engine.ts';
 import { Reconciler } from '../engine/reconcile.ts';
 import { Journal } from '../journal/journal.ts';
-import { Limits, validateLimits, type LimitSettings } from '../limits/limits.ts';
+import { Limits, validateLimits, withGlobalConcurrency, type LimitSettings } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import { ServiceMetrics } from '../metrics.ts';
 import { Notifier } from '../notify/notifier.ts';
@@ -70,18 +70,13 @@ export function limitsFromConfig(config: Readonly<Config>): LimitSettings {
   };
 }
 
-/** Settings persisted by an older vmha lack newer keys (global.concurrency): those come from the file. */
-export function withDefaults(persisted: Partial<LimitSettings> | undefined, base: LimitSettings): LimitSettings | undefined {
-  if (!persisted || typeof persisted !== 'object') return undefined;
-  return { global: { ...base.global, ...persisted.global }, perHost: { ...base.perHost, ...persisted.perHost } };
-}
-
 export async function startService(d: ServiceDeps): Promise<RunningService> {
   const { config, clients, logger, clock } = d;
   const journal = new Journal(path.join(config.state.dir, 'journal.sqlite'), clock);
   // Limits changed at runtime (admin API) survive restarts; the file gives the first value.
   const fromConfig = limitsFromConfig(config);
-  const persisted = withDefaults(journal.getSetting<Partial<LimitSettings>>(LIMITS_SETTING), fromConfig);
+  const stored = journal.getSetting<unknown>(LIMITS_SETTING);
+  const persisted = stored === undefined ? undefined : withGlobalConcurrency(stored, fromConfig);
   const limitSettings = persisted && validateLimits(persisted).length === 0 ? persisted : fromConfig;
   const limits = new Limits(limitSettings, clock);
   const metrics = new ServiceMetrics();

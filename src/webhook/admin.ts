@@ -4,7 +4,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IncidentState } from '../domain/incident.ts';
 import type { Journal } from '../journal/journal.ts';
-import { validateLimits, type LimitSettings, type Limits } from '../limits/limits.ts';
+import { validateLimits, withGlobalConcurrency, type LimitSettings, type Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import type { WebhookAuth } from './auth.ts';
 import type { SafetyAdmin } from './safety-admin.ts';
@@ -41,10 +41,7 @@ export class AdminApi {
       res.json(this.limits.snapshot());
     });
     r.put('/limits', (req, res) => {
-      // Keys left out keep their current value (a client that predates global.concurrency).
-      const body = req.body as Partial<LimitSettings>;
-      const current = this.limits.snapshot().settings;
-      const next: LimitSettings = { global: { ...current.global, ...body?.global }, perHost: { ...current.perHost, ...body?.perHost } };
+      const next = withGlobalConcurrency(req.body, this.limits.snapshot().settings);
       const problems = validateLimits(next);
       if (problems.length) {
         res.status(400).json({ error: { code: 'invalid_limits', message: problems.join('; ') } });

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import YAML from 'yaml';
 import { run } from '../../src/cli/main.ts';
-import type { LimitSettings } from '../../src/limits/limits.ts';
-import { withDefaults } from '../../src/service/serve.ts';
+import { withGlobalConcurrency } from '../../src/limits/limits.ts';
 import { aodhBody, postLikeAodh, thresholdTransition } from '../helpers/aodh-notifier.ts';
 import { cloudsEntry, vmhaAuth } from '../helpers/cloud.ts';
 import { SECRET, withService, type ServiceFixture } from '../helpers/service.ts';
@@ -83,8 +82,14 @@ describe('vmha serve admin API and the CLI on it: limits and incidents', functio
     });
     expect(res.status).to.equal(200);
     expect(f.service.limits.snapshot().settings.global).to.deep.equal({ perWindow: 8, windowSeconds: 60, concurrency: 20 });
+    // Only global.concurrency is filled in: anything else missing or malformed is refused.
+    for (const body of [{ global: 5, perHost: { concurrency: 3, perWindow: 10, windowSeconds: 60 } }, { global: { perWindow: 8, windowSeconds: 60 } }]) {
+      const bad = await fetch(`${f.service.url}/v1/admin/limits`, { method: 'PUT', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect(bad.status, JSON.stringify(body)).to.equal(400);
+    }
+    expect(f.service.limits.snapshot().settings.global.perWindow).to.equal(8);
     const base = f.service.limits.snapshot().settings;
-    expect(withDefaults({ global: { perWindow: 8, windowSeconds: 60 } } as Partial<LimitSettings>, base)!.global.concurrency).to.equal(20);
+    expect(withGlobalConcurrency({ global: { perWindow: 8, windowSeconds: 60 }, perHost: base.perHost }, base).global.concurrency).to.equal(20);
   });
 
   it('the admin API needs a token with an admin role', async () => {
